@@ -1,0 +1,35 @@
+"""Jobs: specs, the engine that runs them, and their reports."""
+
+from pimsync.jobs._engine import JobEngine, content_hash
+from pimsync.jobs._report import RunObserver, RunReport, RunStatus, SilentObserver, StreamCounts
+from pimsync.connectors.base import (
+    Change,
+    Destination,
+    ItemResult,
+    Op,
+    Source,
+    SourceRecord,
+    Window,
+)
+from pimsync.jobs._spec import DeletionPolicy, JobSpec, Mode, StreamSpec
+
+__all__ = [
+    "Change",
+    "DeletionPolicy",
+    "Destination",
+    "ItemResult",
+    "JobEngine",
+    "JobSpec",
+    "Mode",
+    "Op",
+    "RunObserver",
+    "RunReport",
+    "RunStatus",
+    "SilentObserver",
+    "Source",
+    "SourceRecord",
+    "StreamCounts",
+    "StreamSpec",
+    "Window",
+    "content_hash",
+]

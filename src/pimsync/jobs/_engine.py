@@ -1,0 +1,378 @@
+"""The job engine: extract → select → map → diff → load → commit.
+
+* Hashes and xrefs are committed per loaded batch, so a crash after batch *k* re-sends
+  nothing from batches before *k*, and destinations upsert by key so re-sending batch
+  *k* creates no duplicate.
+* A stream's watermark is the source time at which it started extracting, stored only
+  when every selected record has been loaded or recorded as failed.
+* Full runs reconcile deletions: records the run did not select follow the job's
+  deletion policy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Engine, delete
+
+from pimsync.errors import JobLocked, PimsyncError, RejectedRecord
+from pimsync.jobs._pipeline import Loader, prefetch_pages
+from pimsync.jobs._report import RunObserver, RunReport, RunStatus, SilentObserver, StreamCounts
+from pimsync.connectors.base import Change, ItemResult, Op, SourceRecord
+from pimsync.jobs._spec import DeletionPolicy, JobSpec, Mode, StreamSpec
+from pimsync.model import to_json
+from pimsync.state import _runs, _sync
+from pimsync.state._locks import JobLock
+from pimsync.state._tables import runs
+
+log = logging.getLogger("pimsync.engine")
+
+# The report counter a planned action of a dry run adds to.
+_COUNTER = {"create": "created", "update": "updated", "delete": "deleted", "disable": "disabled"}
+
+
+def content_hash(payload: Any) -> str:
+    """A stable digest of a mapped record: equal payloads give equal hashes."""
+    return hashlib.blake2b(to_json(payload), digest_size=16).hexdigest()
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Changes sent to the destination in one write, with what to commit afterwards."""
+
+    changes: list[Change]
+    hashes: dict[str, str]
+    created: set[str]
+    known: dict[str, _sync.Known]
+    sources: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Plan:
+    """The outcome of diffing one batch of source records."""
+
+    changes: list[Change] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)
+    created: set[str] = field(default_factory=set)
+    failures: list[_sync.Failure] = field(default_factory=list)
+    # Source data of each upsert, hashed only if the destination rejects it (see parking).
+    sources: dict[str, Any] = field(default_factory=dict)
+    gone: list[str] = field(default_factory=list)
+
+
+def _batched(records: Iterator[SourceRecord[Any]], size: int) -> Iterator[list[SourceRecord[Any]]]:
+    while batch := list(islice(records, size)):
+        yield batch
+
+
+class JobEngine:
+    """Runs jobs against a state store; one instance may run many jobs one after another."""
+
+    def __init__(self, db: Engine, observer: RunObserver | None = None) -> None:
+        self._db = db
+        self._observer: RunObserver = observer or SilentObserver()
+
+    def run(self, spec: JobSpec, mode: Mode = Mode.DIFF, *, dry_run: bool = False) -> RunReport:
+        """Run ``spec`` once and return its report.
+
+        A run that fails (source or destination unusable) is returned with status
+        ``failed`` and its error; :class:`JobLocked` is raised when another run of the
+        job holds the lock. Anything else propagates after the run is marked.
+        """
+        with self._db.begin() as conn:
+            run_id = _runs.start_run(conn, spec.name, mode.value, dry_run)
+        lock = JobLock(self._db, spec.name, run_id, spec.lock_ttl)
+        try:
+            lock.acquire()
+        except JobLocked:
+            with self._db.begin() as conn:
+                conn.execute(delete(runs).where(runs.c.id == run_id))
+            raise
+        report = RunReport(
+            run_id=run_id,
+            job=spec.name,
+            mode=mode.value,
+            dry_run=dry_run,
+            started_at=datetime.now(UTC),
+        )
+        try:
+            for stream in spec.streams:
+                _StreamRun(self._db, spec, stream, mode, dry_run, report, self._observer).run()
+            report.status = RunStatus.PARTIAL if report.totals().rejected else RunStatus.SUCCEEDED
+        except PimsyncError as exc:
+            report.status = RunStatus.FAILED
+            report.error = str(exc)
+            log.error("run %s of %s failed: %s", run_id, spec.name, exc)
+        except BaseException as exc:
+            report.status = RunStatus.INTERRUPTED
+            report.error = f"{type(exc).__name__}: {exc}"
+            self._finish(report)
+            raise
+        finally:
+            lock.release()
+        self._finish(report)
+        return report
+
+    def _finish(self, report: RunReport) -> None:
+        report.finished_at = datetime.now(UTC)
+        with self._db.begin() as conn:
+            _runs.finish_run(
+                conn, report.run_id, report.status.value, report.as_counts(), report.error
+            )
+
+
+class _StreamRun:
+    """One stream of one run."""
+
+    def __init__(
+        self,
+        db: Engine,
+        job: JobSpec,
+        stream: StreamSpec,
+        mode: Mode,
+        dry_run: bool,
+        report: RunReport,
+        observer: RunObserver,
+    ) -> None:
+        self.db = db
+        self.job = job
+        self.stream = stream
+        self.dry_run = dry_run
+        self.report = report
+        self.observer = observer
+        self.scope = _sync.Scope(job.name, stream.name, stream.connection, stream.entity)
+        self.counts = report.streams.setdefault(stream.name, StreamCounts())
+        self.batch_size = stream.batch_size or job.batch_size
+        self.mode = mode
+        self.full = mode is Mode.FULL
+
+    # -- the stream as a whole -------------------------------------------------------
+
+    def run(self) -> None:
+        self.observer.stream_started(self.stream.name)
+        with self.db.connect() as conn:
+            watermark = _sync.get_watermark(conn, self.job.name, self.stream.name)
+            retry_keys = [] if self.full else _sync.pending_failures(conn, self.scope)
+        if watermark is None and not self.full:
+            self.full = True
+            self.report.notes.append(f"{self.stream.name}: no watermark yet, ran as a full run")
+        since = None if self.full or watermark is None else watermark - self.job.overlap
+        started = self.stream.source.clock()
+        loader: Loader[_Batch] = Loader(self.job.load_concurrency, self._committed)
+        try:
+            retried = set(retry_keys)
+            if retry_keys:
+                for batch in _batched(self.stream.source.read(retry_keys), self.batch_size):
+                    self._process(batch, loader)
+            pages = prefetch_pages(self.stream.source, since, self.job.extract_concurrency)
+            buffer: list[SourceRecord[Any]] = []
+            for page in pages:
+                buffer.extend(r for r in page if r.key not in retried)
+                while len(buffer) >= self.batch_size:
+                    self._process(buffer[: self.batch_size], loader)
+                    del buffer[: self.batch_size]
+            if buffer:
+                self._process(buffer, loader)
+            if self.full:
+                self._reconcile(loader)
+            loader.drain()
+        except BaseException:
+            loader.abandon()
+            raise
+        finally:
+            loader.close()
+        if not self.dry_run:
+            with self.db.begin() as conn:
+                _sync.set_watermark(
+                    conn, self.job.name, self.stream.name, started, self.report.run_id
+                )
+        self.report.watermarks[self.stream.name] = started.isoformat()
+        self.observer.stream_finished(self.stream.name, self.counts)
+
+    # -- diff --------------------------------------------------------------------------
+
+    def _process(self, records: Sequence[SourceRecord[Any]], loader: Loader[_Batch]) -> None:
+        counts = self.counts
+        counts.extracted += len(records)
+        keys = [r.key for r in records]
+        with self.db.begin() as conn:
+            known = _sync.lookup(conn, self.scope, keys)
+            plan = _Plan()
+            seen: list[str] = []
+            for record in records:
+                self._diff_one(record, known.get(record.key), plan, seen)
+            if self.full and seen:
+                _sync.mark_seen(conn, self.scope, seen, self.report.run_id)
+            if plan.failures:
+                self._record_failures(conn, plan.failures, known)
+            if plan.gone and not self.dry_run:
+                _sync.clear_failures(conn, self.scope, plan.gone)
+        self._send(plan, known, loader)
+
+    def _diff_one(
+        self,
+        record: SourceRecord[Any],
+        known: _sync.Known | None,
+        plan: _Plan,
+        seen: list[str],
+    ) -> None:
+        key = record.key
+        stream = self.stream
+        if record.error is not None:
+            plan.failures.append(_sync.Failure(key, "", record.error))
+            seen.append(key)
+            return
+        if record.deleted or record.data is None:
+            if known is not None and known.failed_status is not None:
+                plan.gone.append(key)
+            self._plan_removal(key, known, plan)
+            return
+        try:
+            selected = stream.select is None or stream.select(record.data)
+        except Exception as exc:  # noqa: BLE001 - a broken criterion rejects one record
+            plan.failures.append(_sync.Failure(key, "", f"selection failed: {exc!r}"))
+            seen.append(key)
+            return
+        if not selected:
+            self._plan_removal(key, known, plan)
+            return
+        self.counts.selected += 1
+        seen.append(key)
+        parked = known is not None and known.failed_status == "parked"
+        if parked and known.failed_hash == content_hash(record.data):  # type: ignore[union-attr]
+            self.counts.skipped_parked += 1
+            return
+        try:
+            payload = stream.map(record.data)
+        except RejectedRecord as exc:
+            plan.failures.append(_sync.Failure(key, content_hash(record.data), exc.reason))
+            return
+        except Exception as exc:  # one unmappable record must not stop the run
+            log.debug("mapping %s failed", key, exc_info=True)
+            message = f"mapping failed: {type(exc).__name__}: {exc}"
+            plan.failures.append(_sync.Failure(key, content_hash(record.data), message))
+            return
+        digest = content_hash(payload)
+        if known is not None and known.hash == digest and known.state == "active":
+            self.counts.unchanged += 1
+            return
+        if known is None or known.hash is None:
+            plan.created.add(key)
+        plan.hashes[key] = digest
+        plan.sources[key] = record.data
+        plan.changes.append(Change(Op.UPSERT, key, known.dest_key if known else None, payload))
+
+    def _plan_removal(self, key: str, known: _sync.Known | None, plan: _Plan) -> None:
+        if known is None or known.state != "active":
+            return
+        policy = self.job.deletion_policy
+        if policy is DeletionPolicy.IGNORE:
+            self.counts.orphaned += 1
+            return
+        op = Op.DELETE if policy is DeletionPolicy.DELETE else Op.DISABLE
+        plan.changes.append(Change(op, key, known.dest_key))
+
+    def _reconcile(self, loader: Loader[_Batch]) -> None:
+        """Apply the deletion policy to active records this full run did not select."""
+        after = ""
+        while True:
+            with self.db.connect() as conn:
+                keys = _sync.unseen(conn, self.scope, self.report.run_id, after, self.batch_size)
+                if not keys:
+                    return
+                known = _sync.lookup(conn, self.scope, keys)
+            after = keys[-1]
+            plan = _Plan()
+            for key in keys:
+                self._plan_removal(key, known.get(key), plan)
+            self._send(plan, known, loader)
+
+    # -- load and commit ---------------------------------------------------------------
+
+    def _send(self, plan: _Plan, known: dict[str, _sync.Known], loader: Loader[_Batch]) -> None:
+        if not plan.changes:
+            self._progressed()
+            return
+        if self.dry_run:
+            self._record_plan(plan)
+            return
+        batch = _Batch(plan.changes, plan.hashes, plan.created, known, plan.sources)
+        destination = self.stream.destination
+        self.counts.writes += 1
+        loader.submit(batch, lambda: destination.write(batch.changes))
+
+    def _committed(self, batch: _Batch, future: Future[Any]) -> None:
+        results: Sequence[ItemResult] = future.result()
+        by_key = {r.key: r for r in results}
+        written: list[_sync.Written] = []
+        failures: list[_sync.Failure] = []
+        for change in batch.changes:
+            result = by_key.get(change.key)
+            if result is None:
+                message = "the destination returned no result for this record"
+                failures.append(_sync.Failure(change.key, "", message))
+                continue
+            if result.error is not None:
+                data = batch.sources.get(change.key)
+                digest = "" if data is None else content_hash(data)
+                failures.append(_sync.Failure(change.key, digest, result.error))
+                continue
+            dest_key = result.dest_key or change.dest_key
+            if change.op is Op.UPSERT:
+                state = "active"
+                if change.key in batch.created:
+                    self.counts.created += 1
+                else:
+                    self.counts.updated += 1
+            elif change.op is Op.DELETE:
+                state = "deleted"
+                self.counts.deleted += 1
+            else:
+                state = "disabled"
+                self.counts.disabled += 1
+            digest = batch.hashes.get(change.key, "")
+            written.append(_sync.Written(change.key, digest, dest_key, state))
+        with self.db.begin() as conn:
+            _sync.commit_written(conn, self.scope, written, self.report.run_id)
+            if failures:
+                self._record_failures(conn, failures, batch.known)
+            _runs.update_counts(conn, self.report.run_id, self.report.as_counts())
+        self._progressed()
+
+    def _record_failures(
+        self, conn: Any, failures: list[_sync.Failure], known: dict[str, _sync.Known]
+    ) -> None:
+        self.counts.rejected += len(failures)
+        for f in failures:
+            log.warning("%s %s rejected: %s", self.stream.name, f.key, f.message)
+        items = [_runs.RunItem(self.stream.name, f.key, "rejected", f.message) for f in failures]
+        _runs.add_items(conn, self.report.run_id, items)
+        if not self.dry_run:
+            parked = _sync.record_failures(
+                conn, self.scope, failures, known, self.report.run_id, self.job.max_attempts
+            )
+            self.counts.parked += len(parked)
+
+    def _record_plan(self, plan: _Plan) -> None:
+        items = []
+        for change in plan.changes:
+            if change.op is Op.UPSERT:
+                action = "create" if change.key in plan.created else "update"
+            else:
+                action = change.op.value
+            counter = _COUNTER[action]
+            setattr(self.counts, counter, getattr(self.counts, counter) + 1)
+            items.append(_runs.RunItem(self.stream.name, change.key, action, None))
+        with self.db.begin() as conn:
+            _runs.add_items(conn, self.report.run_id, items)
+        self._progressed()
+
+    def _progressed(self) -> None:
+        self.observer.progressed(self.stream.name, self.counts)

@@ -1,0 +1,123 @@
+"""Bounded concurrency around the engine: prefetching source pages, loading batches.
+
+Both sides hold at most a fixed number of pages or batches, so memory does not grow
+with the catalog.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pimsync.connectors.base import Source, SourceRecord, Window
+
+T = TypeVar("T")
+log = logging.getLogger("pimsync.engine")
+_DONE = object()
+
+
+class _Failure:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def prefetch_pages(
+    source: Source[Any], since: datetime | None, concurrency: int
+) -> Iterator[Sequence[SourceRecord[Any]]]:
+    """Pages of every partition of ``source``, read by up to ``concurrency`` threads.
+
+    An error in any reader is raised here, in the consumer; closing the generator
+    stops the readers.
+    """
+    parts = list(source.partitions(since))
+    pages: queue.Queue[object] = queue.Queue(maxsize=max(2, 2 * concurrency))
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                pages.put(item, timeout=0.1)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def read(part: Hashable | None) -> None:
+        try:
+            for page in source.extract(Window(since=since, partition=part)):
+                if not put(page):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            put(_Failure(exc))
+            return
+        put(_DONE)
+
+    workers = min(concurrency, len(parts)) or 1
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract")
+    try:
+        for part in parts:
+            pool.submit(read, part)
+        remaining = len(parts)
+        while remaining:
+            item = pages.get()
+            if item is _DONE:
+                remaining -= 1
+            elif isinstance(item, _Failure):
+                raise item.error
+            else:
+                yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Loader(Generic[T]):
+    """Runs load calls in a thread pool, at most ``concurrency`` in flight.
+
+    ``submit`` blocks while the pool is full, handing finished calls to ``on_done``
+    (in the caller's thread, so state commits stay on one thread).
+    """
+
+    def __init__(self, concurrency: int, on_done: Callable[[T, Future[Any]], None]) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="load")
+        self._limit = concurrency
+        self._on_done = on_done
+        self._pending: dict[Future[Any], T] = {}
+
+    def submit(self, context: T, call: Callable[[], Any]) -> None:
+        while len(self._pending) >= self._limit:
+            self._collect(wait_all=False)
+        self._pending[self._pool.submit(call)] = context
+
+    def _collect(self, *, wait_all: bool) -> None:
+        done, _ = wait(
+            list(self._pending), return_when="ALL_COMPLETED" if wait_all else FIRST_COMPLETED
+        )
+        for future in done:
+            context = self._pending.pop(future)
+            self._on_done(context, future)
+
+    def drain(self) -> None:
+        """Wait for every call in flight and hand each to ``on_done``."""
+        while self._pending:
+            self._collect(wait_all=True)
+
+    def abandon(self) -> None:
+        """After an error: wait for calls in flight, hand over the ones that succeeded."""
+        while self._pending:
+            done, _ = wait(list(self._pending))
+            for future in done:
+                context = self._pending.pop(future)
+                if future.exception() is None:
+                    try:
+                        self._on_done(context, future)
+                    except Exception:  # the error already propagating is the one reported
+                        log.warning("could not commit a finished batch", exc_info=True)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,64 @@
+"""What a job is made of: streams connecting a connector's source to a destination."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from pimsync.connectors.base import Destination, Source
+
+
+class Mode(StrEnum):
+    FULL = "full"
+    DIFF = "diff"
+
+
+class DeletionPolicy(StrEnum):
+    """What a full run does with records that left the source or the selection."""
+
+    DELETE = "delete"
+    DISABLE = "disable"
+    IGNORE = "ignore"
+
+
+Selector = Callable[[Any], bool]
+Mapper = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSpec:
+    """One entity type flowing from a source to a destination.
+
+    ``select`` keeps the records the destination's catalog wants; ``map`` turns a
+    source record into the destination's payload and may raise
+    :class:`~pimsync.errors.RejectedRecord`. Hashes are kept per job and stream;
+    xrefs per ``connection`` (the destination) and ``entity``.
+    """
+
+    name: str
+    source: Source[Any]
+    destination: Destination
+    map: Mapper
+    connection: str
+    entity: str
+    select: Selector | None = None
+    batch_size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """A job: streams run in order (e.g. categories before products)."""
+
+    name: str
+    streams: Sequence[StreamSpec]
+    deletion_policy: DeletionPolicy = DeletionPolicy.DISABLE
+    batch_size: int = 500
+    load_concurrency: int = 4
+    extract_concurrency: int = 2
+    overlap: timedelta = timedelta(seconds=60)
+    max_attempts: int = 5
+    lock_ttl: timedelta = timedelta(minutes=5)
+    options: dict[str, Any] = field(default_factory=dict)

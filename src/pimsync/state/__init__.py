@@ -1,0 +1,21 @@
+"""The state store: connections, jobs, runs, watermarks, xrefs, hashes, failed items, locks."""
+
+from pimsync.state._secrets import SecretBox, create_key_file, load_secret_box
+from pimsync.state._store import (
+    create_state_engine,
+    redact_url,
+    require_current_schema,
+    schema_status,
+    upgrade,
+)
+
+__all__ = [
+    "SecretBox",
+    "create_key_file",
+    "create_state_engine",
+    "load_secret_box",
+    "redact_url",
+    "require_current_schema",
+    "schema_status",
+    "upgrade",
+]

@@ -1,0 +1,1 @@
+"""pimsync test suite (a package, so that ``tests._postgres`` is importable)."""

@@ -1,7 +1,5 @@
 """Jobs: specs, the engine that runs them, and their reports."""
 
-from pimsync.jobs._engine import JobEngine, content_hash
-from pimsync.jobs._report import RunObserver, RunReport, RunStatus, SilentObserver, StreamCounts
 from pimsync.connectors.base import (
     Change,
     Destination,
@@ -11,6 +9,8 @@ from pimsync.connectors.base import (
     SourceRecord,
     Window,
 )
+from pimsync.jobs._engine import JobEngine, content_hash
+from pimsync.jobs._report import RunObserver, RunReport, RunStatus, SilentObserver, StreamCounts
 from pimsync.jobs._spec import DeletionPolicy, JobSpec, Mode, StreamSpec
 
 __all__ = [

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -22,10 +23,10 @@ from typing import Any
 
 from sqlalchemy import Engine, delete
 
+from pimsync.connectors.base import Change, ItemResult, Op, SourceRecord
 from pimsync.errors import JobLocked, PimsyncError, RejectedRecord
 from pimsync.jobs._pipeline import Loader, prefetch_pages
 from pimsync.jobs._report import RunObserver, RunReport, RunStatus, SilentObserver, StreamCounts
-from pimsync.connectors.base import Change, ItemResult, Op, SourceRecord
 from pimsync.jobs._spec import DeletionPolicy, JobSpec, Mode, StreamSpec
 from pimsync.model import to_json
 from pimsync.state import _runs, _sync
@@ -171,13 +172,17 @@ class _StreamRun:
             if retry_keys:
                 for batch in _batched(self.stream.source.read(retry_keys), self.batch_size):
                     self._process(batch, loader)
-            pages = prefetch_pages(self.stream.source, since, self.job.extract_concurrency)
+            pages: Generator[Sequence[SourceRecord[Any]], None, None] = prefetch_pages(
+                self.stream.source, since, self.job.extract_concurrency
+            )
             buffer: list[SourceRecord[Any]] = []
-            for page in pages:
-                buffer.extend(r for r in page if r.key not in retried)
-                while len(buffer) >= self.batch_size:
-                    self._process(buffer[: self.batch_size], loader)
-                    del buffer[: self.batch_size]
+            # closing(): an error here must stop the reader threads at once.
+            with closing(pages):
+                for page in pages:
+                    buffer.extend(r for r in page if r.key not in retried)
+                    while len(buffer) >= self.batch_size:
+                        self._process(buffer[: self.batch_size], loader)
+                        del buffer[: self.batch_size]
             if buffer:
                 self._process(buffer, loader)
             if self.full:
@@ -208,8 +213,9 @@ class _StreamRun:
             seen: list[str] = []
             for record in records:
                 self._diff_one(record, known.get(record.key), plan, seen)
-            if self.full and seen:
-                _sync.mark_seen(conn, self.scope, seen, self.report.run_id)
+            stored = [k for k in seen if (found := known.get(k)) is not None and found.hash]
+            if self.full and stored:
+                _sync.mark_seen(conn, self.scope, stored, self.report.run_id)
             if plan.failures:
                 self._record_failures(conn, plan.failures, known)
             if plan.gone and not self.dry_run:
@@ -339,8 +345,11 @@ class _StreamRun:
                 self.counts.disabled += 1
             digest = batch.hashes.get(change.key, "")
             written.append(_sync.Written(change.key, digest, dest_key, state))
+        had_failures = [
+            c.key for c in batch.changes if (k := batch.known.get(c.key)) and k.failed_status
+        ]
         with self.db.begin() as conn:
-            _sync.commit_written(conn, self.scope, written, self.report.run_id)
+            _sync.commit_written(conn, self.scope, written, self.report.run_id, had_failures)
             if failures:
                 self._record_failures(conn, failures, batch.known)
             _runs.update_counts(conn, self.report.run_id, self.report.as_counts())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Generator, Hashable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -28,7 +28,7 @@ class _Failure:
 
 def prefetch_pages(
     source: Source[Any], since: datetime | None, concurrency: int
-) -> Iterator[Sequence[SourceRecord[Any]]]:
+) -> Generator[Sequence[SourceRecord[Any]], None, None]:
     """Pages of every partition of ``source``, read by up to ``concurrency`` threads.
 
     An error in any reader is raised here, in the consumer; closing the generator

@@ -14,7 +14,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
-from sqlalchemy.pool import NullPool
 
 from pimsync.errors import StateStoreError
 
@@ -54,7 +53,7 @@ def create_state_engine(url: str) -> Engine:
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(parsed, poolclass=NullPool)
+            engine = create_engine(parsed, pool_size=5, max_overflow=10)
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
         return create_engine(

@@ -153,7 +153,8 @@ record_hashes = Table(
     Column("state", String(10), nullable=False),
     Column("seen_run", Integer, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
-    Index("ix_record_hashes_seen", "job", "stream", "seen_run"),
+    # No index on seen_run: reconciliation pages through the primary key, and a second
+    # index on (job, stream) tempts PostgreSQL into scanning it for key look-ups.
 )
 
 failed_items = Table(

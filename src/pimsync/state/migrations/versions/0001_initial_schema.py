@@ -86,9 +86,6 @@ def upgrade() -> None:
         sa.Column("updated_at", pimsync.state._tables.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("job", "stream", "source_key", name=op.f("pk_record_hashes")),
     )
-    with op.batch_alter_table("record_hashes", schema=None) as batch_op:
-        batch_op.create_index("ix_record_hashes_seen", ["job", "stream", "seen_run"], unique=False)
-
     op.create_table(
         "runs",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -160,9 +157,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_runs_job"))
 
     op.drop_table("runs")
-    with op.batch_alter_table("record_hashes", schema=None) as batch_op:
-        batch_op.drop_index("ix_record_hashes_seen")
-
     op.drop_table("record_hashes")
     op.drop_table("locks")
     op.drop_table("jobs")

@@ -1,0 +1,207 @@
+"""The project as kept in the state store, the single source of truth at run time.
+
+``pimsync config import`` writes a project file into the store; ``config export``
+writes the store back out. Secret values are only ever stored encrypted.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import SecretStr
+from sqlalchemy import Connection, delete, select
+
+from pimsync.config._schema import ConnectionConfig, JobConfig, ProjectConfig, SecretRef
+from pimsync.errors import ConfigError
+from pimsync.state import SecretBox
+from pimsync.state._tables import connections, documents, jobs
+from pimsync.state._upsert import upsert
+
+Prompt = Callable[[str, str], SecretStr]
+
+
+def _no_prompt(connection: str, field: str) -> SecretStr:
+    raise ConfigError(
+        f"connection {connection!r}: secret {field!r} must be typed in, but there is no "
+        f'terminal; give it as {{ env = "VAR" }} instead'
+    )
+
+
+def save_connection(
+    conn: Connection,
+    box: SecretBox,
+    name: str,
+    config: ConnectionConfig,
+    *,
+    values: dict[str, SecretStr] | None = None,
+    prompt: Prompt = _no_prompt,
+) -> None:
+    """Store one connection; ``values`` are secret values given directly (encrypted here)."""
+    existing = conn.execute(
+        select(connections.c.secrets_encrypted).where(connections.c.name == name)
+    ).scalar()
+    stored = box.open(existing) if existing else {}
+    refs: dict[str, dict[str, Any]] = {}
+    keep: dict[str, SecretStr] = {}
+    for field, ref in config.secret_refs().items():
+        if ref.env is not None:
+            refs[field] = ref.as_toml()
+            continue
+        if ref.prompt:
+            keep[field] = prompt(name, field)
+        elif field in stored:
+            keep[field] = stored[field]
+        else:
+            raise ConfigError(
+                f"connection {name!r}: secret {field!r} is marked stored but the state store "
+                'has no value for it; use { prompt = true } or { env = "VAR" }'
+            )
+        refs[field] = {"stored": True}
+    for field, value in (values or {}).items():
+        keep[field] = value
+        refs[field] = {"stored": True}
+    now = datetime.now(UTC)
+    upsert(
+        conn,
+        connections,
+        [
+            {
+                "name": name,
+                "kind": config.kind,
+                "settings": config.settings(),
+                "secret_refs": refs,
+                "secrets_encrypted": box.seal(keep) if keep else None,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
+        update=("kind", "settings", "secret_refs", "secrets_encrypted", "updated_at"),
+    )
+
+
+def save_project(
+    conn: Connection,
+    box: SecretBox,
+    project: ProjectConfig,
+    *,
+    prompt: Prompt = _no_prompt,
+    prune: bool = False,
+) -> None:
+    """Store every part of ``project``; with ``prune``, remove what the project lacks."""
+    now = datetime.now(UTC)
+    for name, connection in project.connections.items():
+        save_connection(conn, box, name, connection, prompt=prompt)
+    upsert(
+        conn,
+        jobs,
+        [
+            {
+                "name": name,
+                "flow": job.flow,
+                "source": job.source,
+                "destination": job.destination,
+                "options": job.model_dump(
+                    mode="json", exclude={"flow", "source", "destination", "schedule"}
+                ),
+                "schedule": job.schedule,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for name, job in project.jobs.items()
+        ],
+        update=("flow", "source", "destination", "options", "schedule", "updated_at"),
+    )
+    docs = [
+        {"section": section, "name": name, "body": body, "updated_at": now}
+        for section in ("mappings", "catalogs")
+        for name, body in getattr(project, section).items()
+    ]
+    upsert(conn, documents, docs, update=("body", "updated_at"))
+    if prune:
+        conn.execute(delete(jobs).where(jobs.c.name.not_in(list(project.jobs))))
+        conn.execute(
+            delete(connections).where(connections.c.name.not_in(list(project.connections)))
+        )
+        for section in ("mappings", "catalogs"):
+            conn.execute(
+                delete(documents).where(
+                    documents.c.section == section,
+                    documents.c.name.not_in(list(getattr(project, section))),
+                )
+            )
+
+
+def load_project(conn: Connection) -> ProjectConfig:
+    """The project as stored (secrets as references only)."""
+    conns = {
+        row.name: ConnectionConfig.model_validate(
+            {"kind": row.kind, **row.settings, **row.secret_refs}
+        )
+        for row in conn.execute(select(connections).order_by(connections.c.name))
+    }
+    job_configs = {
+        row.name: JobConfig.model_validate(
+            {
+                "flow": row.flow,
+                "source": row.source,
+                "destination": row.destination,
+                "schedule": row.schedule,
+                **row.options,
+            }
+        )
+        for row in conn.execute(select(jobs).order_by(jobs.c.name))
+    }
+    sections: dict[str, dict[str, dict[str, Any]]] = {"mappings": {}, "catalogs": {}}
+    for row in conn.execute(select(documents).order_by(documents.c.section, documents.c.name)):
+        sections.setdefault(row.section, {})[row.name] = row.body
+    return ProjectConfig.model_construct(
+        connections=conns,
+        jobs=job_configs,
+        mappings=sections["mappings"],
+        catalogs=sections["catalogs"],
+    )
+
+
+def remove_connection(conn: Connection, name: str) -> None:
+    """Delete a connection; :class:`ConfigError` if a job still uses it."""
+    users = conn.scalars(
+        select(jobs.c.name).where((jobs.c.source == name) | (jobs.c.destination == name))
+    ).all()
+    if users:
+        raise ConfigError(
+            f"connection {name!r} is used by job(s) {', '.join(users)}; remove those first"
+        )
+    if conn.execute(delete(connections).where(connections.c.name == name)).rowcount == 0:
+        raise ConfigError(f"unknown connection {name!r}")
+
+
+def connection_secrets(conn: Connection, box: SecretBox, name: str) -> dict[str, SecretStr]:
+    """The secret values of connection ``name``, read from env vars or decrypted.
+
+    Raises :class:`ConfigError` when an env var is unset or the connection is unknown.
+    """
+    row = conn.execute(
+        select(connections.c.secret_refs, connections.c.secrets_encrypted).where(
+            connections.c.name == name
+        )
+    ).first()
+    if row is None:
+        raise ConfigError(f"unknown connection {name!r}")
+    stored = box.open(row.secrets_encrypted) if row.secrets_encrypted else {}
+    values: dict[str, SecretStr] = {}
+    for field, raw in row.secret_refs.items():
+        ref = SecretRef.model_validate(raw)
+        if ref.env is not None:
+            value = os.environ.get(ref.env)
+            if value is None:
+                raise ConfigError(
+                    f"connection {name!r}: secret {field!r} comes from the environment "
+                    f"variable {ref.env}, which is not set"
+                )
+            values[field] = SecretStr(value)
+        elif field in stored:
+            values[field] = stored[field]
+    return values

@@ -1,0 +1,106 @@
+"""The contract between the engine and connectors.
+
+A connector's reader implements :class:`Source` (pages of :class:`SourceRecord`); its
+writer implements :class:`Destination` (writes batches of :class:`Change`, answers
+one :class:`ItemResult` per change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Generic, Protocol, TypeVar
+
+T = TypeVar("T")
+
+
+class Op(StrEnum):
+    UPSERT = "upsert"
+    DELETE = "delete"
+    DISABLE = "disable"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord(Generic[T]):
+    """One record read from a source.
+
+    ``deleted`` marks a tombstone (``data`` is None). ``error`` marks a record the source
+    sent but that cannot be used (malformed): the engine reports and skips it, and does
+    not treat it as deleted.
+    """
+
+    key: str
+    data: T | None
+    updated: datetime | None = None
+    deleted: bool = False
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """What one extraction reads: changes after ``since`` (None: everything) in a partition."""
+
+    since: datetime | None
+    partition: Hashable | None = None
+
+
+class Source(Protocol[T]):
+    """A stream of records of one entity type."""
+
+    def clock(self) -> datetime:
+        """The source's current time (UTC); the next watermark of a run starting now."""
+        ...
+
+    def partitions(self, since: datetime | None) -> Sequence[Hashable | None]:
+        """Disjoint parts that can be read in parallel; ``[None]`` for a single read."""
+        ...
+
+    def extract(self, window: Window) -> Iterator[Sequence[SourceRecord[T]]]:
+        """Pages of records changed after ``window.since`` in ``window.partition``.
+
+        Raises :class:`~pimsync.errors.FatalSourceError` when a page cannot be read;
+        a failed page is never the end of the data.
+        """
+        ...
+
+    def read(self, keys: Sequence[str]) -> Iterator[SourceRecord[T]]:
+        """The current state of ``keys``; a key that no longer exists comes back deleted."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One write for the destination: upsert a mapped record, or delete/disable one."""
+
+    op: Op
+    key: str
+    dest_key: str | None
+    payload: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """The destination's answer for one change; ``error`` set means rejected."""
+
+    key: str
+    dest_key: str | None = None
+    error: str | None = None
+    created: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Destination(Protocol):
+    """Writes batches of changes idempotently (upsert by key; deleting twice is fine)."""
+
+    def write(self, changes: Sequence[Change]) -> Sequence[ItemResult]:
+        """One :class:`ItemResult` per change, in any order.
+
+        Raises :class:`~pimsync.errors.TransientError` or
+        :class:`~pimsync.errors.FatalDestinationError` when the batch as a whole failed.
+        """
+        ...

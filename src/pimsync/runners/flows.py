@@ -1,0 +1,123 @@
+"""Flows: the job types a project can configure, each building the streams of a job."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import SecretStr
+
+from pimsync.config import JobConfig, ProjectConfig
+from pimsync.connectors.files import DirectoryDestination, JsonlProductSource
+from pimsync.connectors.kinds import DirectorySettings, JsonlSettings
+from pimsync.errors import ConfigError
+from pimsync.jobs import StreamSpec
+from pimsync.model import Product
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A connection as a flow sees it: name, kind, validated settings, secret values."""
+
+    name: str
+    kind: str
+    settings: Any
+    secrets: Mapping[str, SecretStr]
+
+
+@dataclass(frozen=True, slots=True)
+class FlowContext:
+    job: str
+    config: JobConfig
+    source: Endpoint
+    destination: Endpoint
+    project: ProjectConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A job type: which connection kinds it joins and how it builds its streams."""
+
+    name: str
+    description: str
+    source_kinds: tuple[str, ...]
+    destination_kinds: tuple[str, ...]
+    build: Callable[[FlowContext], Sequence[StreamSpec]]
+
+
+def product_document(
+    product: Product, *, locale: str, scope: str, currencies: Sequence[str]
+) -> dict[str, Any]:
+    """A product as a flat JSON document for one locale and channel."""
+    prices = {
+        price.currency: str(price.amount)
+        for price in product.values.prices("price", scope=scope)
+        if price.amount is not None and (not currencies or price.currency in currencies)
+    }
+    return {
+        "uuid": product.uuid,
+        "sku": product.identifier,
+        "family": product.family,
+        "parent": product.parent,
+        "enabled": product.enabled,
+        "categories": sorted(product.categories),
+        "name": product.values.get("name", locale=locale, scope=scope),
+        "description": product.values.get("description", locale=locale, scope=scope),
+        "prices": prices,
+    }
+
+
+def _files_products(ctx: FlowContext) -> Sequence[StreamSpec]:
+    source_settings: JsonlSettings = ctx.source.settings
+    dest_settings: DirectorySettings = ctx.destination.settings
+    options = ctx.config.options
+    unknown = set(options) - {"locale", "scope", "currencies", "enabled_only"}
+    if unknown:
+        raise ConfigError(
+            f"job {ctx.job!r}: unknown option(s) {', '.join(sorted(unknown))} for flow "
+            "files.products (known: locale, scope, currencies, enabled_only)"
+        )
+    locale = str(options.get("locale", "en_US"))
+    scope = str(options.get("scope", "ecommerce"))
+    currencies = tuple(options.get("currencies", ()))
+    enabled_only = bool(options.get("enabled_only", False))
+
+    def to_document(product: Product) -> dict[str, Any]:
+        return product_document(product, locale=locale, scope=scope, currencies=currencies)
+
+    def selected(product: Product) -> bool:
+        return product.enabled or not enabled_only
+
+    return [
+        StreamSpec(
+            name="products",
+            source=JsonlProductSource(source_settings.path, page_size=source_settings.page_size),
+            destination=DirectoryDestination(dest_settings.path),
+            map=to_document,
+            select=selected,
+            connection=ctx.destination.name,
+            entity="product",
+        )
+    ]
+
+
+FLOWS: dict[str, Flow] = {
+    flow.name: flow
+    for flow in (
+        Flow(
+            "files.products",
+            "products from a JSON Lines file to a folder of JSON documents",
+            ("jsonl",),
+            ("directory",),
+            _files_products,
+        ),
+    )
+}
+
+
+def get_flow(name: str) -> Flow:
+    try:
+        return FLOWS[name]
+    except KeyError:
+        raise ConfigError(f"unknown flow {name!r} (known: {', '.join(sorted(FLOWS))})") from None

@@ -1,0 +1,104 @@
+"""The local runner: builds jobs from the stored project and runs them in this process."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from pimsync.config import ProjectConfig
+from pimsync.config._stored import connection_secrets, load_project
+from pimsync.connectors.kinds import get_kind, parse_settings
+from pimsync.errors import ConfigError
+from pimsync.jobs import JobEngine, JobSpec, Mode, RunObserver, RunReport
+from pimsync.runners.flows import Endpoint, FlowContext, get_flow
+from pimsync.settings import Settings
+from pimsync.state import (
+    SecretBox,
+    create_state_engine,
+    load_secret_box,
+    require_current_schema,
+)
+
+
+class LocalRunner:
+    """One installation: its settings, state store and secret key."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def db(self) -> Engine:
+        """The state store, checked to be reachable and at the current schema."""
+        engine = create_state_engine(self.settings.resolved_database_url)
+        require_current_schema(engine)
+        return engine
+
+    @cached_property
+    def box(self) -> SecretBox:
+        return load_secret_box(self.settings.secret_key, self.settings.key_file)
+
+    def project(self) -> ProjectConfig:
+        with self.db.connect() as conn:
+            return load_project(conn)
+
+    def endpoint(self, project: ProjectConfig, name: str, role: str) -> Endpoint:
+        """A connection ready for a flow; :class:`ConfigError` if unknown or invalid."""
+        if name not in project.connections:
+            raise ConfigError(f"unknown connection {name!r}")
+        config = project.connections[name]
+        kind = get_kind(config.kind)
+        if role not in kind.roles:
+            raise ConfigError(
+                f"connection {name!r} is a {kind.name} connection, which cannot be a {role}"
+            )
+        with self.db.connect() as conn:
+            secrets = connection_secrets(conn, self.box, name) if config.secret_refs() else {}
+        return Endpoint(name, kind.name, parse_settings(name, kind, config.settings()), secrets)
+
+    def build(self, job: str) -> JobSpec:
+        """The job ``job`` of the stored project, ready to run."""
+        project = self.project()
+        if job not in project.jobs:
+            known = ", ".join(sorted(project.jobs)) or "none; add one with `pimsync config import`"
+            raise ConfigError(f"unknown job {job!r} (known: {known})")
+        config = project.jobs[job]
+        flow = get_flow(config.flow)
+        source = self.endpoint(project, config.source, "source")
+        destination = self.endpoint(project, config.destination, "destination")
+        for endpoint, kinds in (
+            (source, flow.source_kinds),
+            (destination, flow.destination_kinds),
+        ):
+            if endpoint.kind not in kinds:
+                raise ConfigError(
+                    f"job {job!r}: flow {flow.name} needs a {' or '.join(kinds)} connection, "
+                    f"but {endpoint.name!r} is {endpoint.kind}"
+                )
+        streams = flow.build(FlowContext(job, config, source, destination, project))
+        defaults = self.settings.engine
+        overlap = config.overlap_seconds
+        return JobSpec(
+            name=job,
+            streams=streams,
+            deletion_policy=config.deletion_policy,
+            batch_size=config.batch_size or defaults.batch_size,
+            load_concurrency=config.load_concurrency or defaults.load_concurrency,
+            extract_concurrency=config.extract_concurrency or defaults.extract_concurrency,
+            overlap=timedelta(seconds=defaults.overlap_seconds if overlap is None else overlap),
+            max_attempts=config.max_attempts or defaults.max_attempts,
+            lock_ttl=timedelta(seconds=defaults.lock_ttl_seconds),
+        )
+
+    def run(
+        self,
+        job: str,
+        mode: Mode = Mode.DIFF,
+        *,
+        dry_run: bool = False,
+        observer: RunObserver | None = None,
+    ) -> RunReport:
+        """Build and run ``job`` once."""
+        spec = self.build(job)
+        return JobEngine(self.db, observer).run(spec, mode, dry_run=dry_run)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from pimsync.errors import JobLocked
-from pimsync.state._tables import locks
+from pimsync.state._tables import locks, runs
+
+log = logging.getLogger("pimsync.lock")
 
 
 def _process_alive(pid: int) -> bool:
@@ -90,15 +93,27 @@ class JobLock:
         row = self._row()
         if row is None:
             return True
-        _run_id, host, pid, _acquired, beat = row
+        run_id, host, pid, _acquired, beat = row
         dead = host == self._host and not _process_alive(pid)
         expired = datetime.now(UTC) - beat > self._ttl
         if not (dead or expired):
             return False
+        reason = f"process {pid} on {host} " + ("exited" if dead else "stopped responding")
+        log.warning("taking over the lock of job %s from run %s: %s", self.name, run_id, reason)
         with self._engine.begin() as conn:
             conn.execute(
                 delete(locks).where(
                     locks.c.name == self.name, locks.c.pid == pid, locks.c.host == host
+                )
+            )
+            # The run that held it never finished: say so instead of leaving it "running".
+            conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id, runs.c.status == "running")
+                .values(
+                    status="interrupted",
+                    error=f"{reason} during the run",
+                    finished_at=datetime.now(UTC),
                 )
             )
         return True
@@ -106,12 +121,16 @@ class JobLock:
     def _heartbeat(self) -> None:
         interval = max(self._ttl.total_seconds() / 3, 0.05)
         while not self._stop.wait(interval):
-            with self._engine.begin() as conn:
-                conn.execute(
-                    update(locks)
-                    .where(locks.c.name == self.name, locks.c.run_id == self.run_id)
-                    .values(heartbeat_at=datetime.now(UTC))
-                )
+            try:
+                with self._engine.begin() as conn:
+                    conn.execute(
+                        update(locks)
+                        .where(locks.c.name == self.name, locks.c.run_id == self.run_id)
+                        .values(heartbeat_at=datetime.now(UTC))
+                    )
+            except SQLAlchemyError as exc:
+                # The run notices an unreachable store itself; a missed beat is only logged.
+                log.warning("lock heartbeat for %s failed: %s", self.name, exc)
 
     def release(self) -> None:
         """Stop the heartbeat and delete the lock row if it is still ours."""

@@ -14,7 +14,7 @@ from pimsync.cli._exit import EXIT_FAILED, fail
 from pimsync.cli._session import Session, command_group, session_of
 from pimsync.config import ConnectionConfig, SecretRef
 from pimsync.config._schema import check_name
-from pimsync.config._stored import connection_secrets, remove_connection, save_connection
+from pimsync.config._stored import remove_connection, save_connection
 from pimsync.connectors.kinds import KINDS, ConnectorKind, get_kind, parse_settings
 from pimsync.errors import ConfigError, PimsyncError
 
@@ -179,20 +179,9 @@ def connections_test(
 ) -> None:
     """Check that a connection works: reachable, credentials accepted, data readable."""
     session = session_of(ctx)
-    runner = session.runner
-    project = runner.project()
-    if name not in project.connections:
-        known = ", ".join(sorted(project.connections)) or "none"
-        raise ConfigError(f"unknown connection {name!r} (known: {known})")
-    config = project.connections[name]
-    connector = get_kind(config.kind)
-    parsed = parse_settings(name, connector, config.settings())
-    secrets: dict[str, SecretStr] = {}
-    if config.secret_refs():
-        with session.read() as conn:
-            secrets = connection_secrets(conn, runner.box, name)
+    endpoint = session.runner.endpoint(session.runner.project(), name)
     try:
-        lines = connector.check(parsed, secrets)
+        lines = get_kind(endpoint.kind).check(endpoint.settings, endpoint.secrets)
     except ConfigError as exc:
         raise ConfigError(f"connection {name!r}: {exc}") from None
     except PimsyncError as exc:

@@ -43,13 +43,18 @@ class LocalRunner:
         with self.db.connect() as conn:
             return load_project(conn)
 
-    def endpoint(self, project: ProjectConfig, name: str, role: str) -> Endpoint:
-        """A connection ready for a flow; :class:`ConfigError` if unknown or invalid."""
+    def endpoint(self, project: ProjectConfig, name: str, role: str | None = None) -> Endpoint:
+        """A connection with validated settings and secret values, able to play ``role``.
+
+        Raises :class:`ConfigError` if the connection is unknown, invalid, or cannot play
+        ``role`` (``"source"`` or ``"destination"``; None: either).
+        """
         if name not in project.connections:
-            raise ConfigError(f"unknown connection {name!r}")
+            known = ", ".join(sorted(project.connections)) or "none"
+            raise ConfigError(f"unknown connection {name!r} (known: {known})")
         config = project.connections[name]
         kind = get_kind(config.kind)
-        if role not in kind.roles:
+        if role is not None and role not in kind.roles:
             raise ConfigError(
                 f"connection {name!r} is a {kind.name} connection, which cannot be a {role}"
             )

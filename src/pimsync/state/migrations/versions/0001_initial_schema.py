@@ -123,7 +123,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("connection", "entity", "source_key", name=op.f("pk_xrefs")),
     )
     with op.batch_alter_table("xrefs", schema=None) as batch_op:
-        batch_op.create_index("ix_xrefs_dest", ["connection", "entity", "dest_key"], unique=False)
+        batch_op.create_index("ix_xrefs_dest", ["dest_key", "connection", "entity"], unique=False)
 
     op.create_table(
         "run_items",

@@ -20,6 +20,7 @@ from pimsync.jobs import (
     Mode,
     Op,
     RunStatus,
+    SourceRecord,
     StreamSpec,
 )
 from pimsync.state import _runs
@@ -385,3 +386,35 @@ def test_failed_extraction_fails_the_run_and_keeps_the_watermark(state_db: Engin
     assert report.status is RunStatus.FAILED
     assert "page=2 failed" in (report.error or "")
     assert table_rows(state_db, watermarks) == before
+
+
+def test_malformed_source_record_is_reported_then_parked_not_retried_forever(
+    state_db: Engine,
+) -> None:
+    class SourceWithBrokenLine(MemorySource):
+        def extract(self, window: Any) -> Any:
+            yield from super().extract(window)
+            yield [SourceRecord("line 7", None, error="line 7: invalid JSON")]
+
+        def read(self, keys: Any) -> Any:
+            for key in keys:
+                if key == "line 7":
+                    yield SourceRecord("line 7", None, error="line 7: invalid JSON")
+                else:
+                    yield from super().read([key])
+
+    source = SourceWithBrokenLine({product(i)["sku"]: product(i) for i in range(5)})
+    dest = MemoryDestination()
+    engine = JobEngine(state_db)
+    job = make_job(source, dest, max_attempts=2)
+    first = engine.run(job, Mode.FULL)
+    assert first.status is RunStatus.PARTIAL
+    assert len(dest.items) == 5
+    engine.run(job, Mode.FULL)  # second attempt: parked
+
+    third = engine.run(job, Mode.FULL)
+
+    assert third.status is RunStatus.SUCCEEDED
+    assert third.streams["products"].skipped_parked == 1
+    with state_db.connect() as conn:
+        assert [(f.key, f.status) for f in _runs.list_failed(conn)] == [("line 7", "parked")]

@@ -232,8 +232,16 @@ class _StreamRun:
         key = record.key
         stream = self.stream
         if record.error is not None:
-            plan.failures.append(_sync.Failure(key, "", record.error))
             seen.append(key)
+            digest = content_hash(record.error)  # the same broken input, the same error
+            if (
+                known is not None
+                and known.failed_status == "parked"
+                and known.failed_hash == digest
+            ):
+                self.counts.skipped_parked += 1
+                return
+            plan.failures.append(_sync.Failure(key, digest, record.error))
             return
         if record.deleted or record.data is None:
             if known is not None and known.failed_status is not None:
@@ -319,41 +327,50 @@ class _StreamRun:
         by_key = {r.key: r for r in results}
         written: list[_sync.Written] = []
         failures: list[_sync.Failure] = []
+        done = dict.fromkeys(_COUNTER.values(), 0)
         for change in batch.changes:
-            result = by_key.get(change.key)
-            if result is None:
-                message = "the destination returned no result for this record"
-                failures.append(_sync.Failure(change.key, "", message))
-                continue
-            if result.error is not None:
-                data = batch.sources.get(change.key)
+            key = change.key
+            result = by_key.get(key)
+            if result is None or result.error is not None:
+                data = batch.sources.get(key)
                 digest = "" if data is None else content_hash(data)
-                failures.append(_sync.Failure(change.key, digest, result.error))
+                message = (
+                    "the destination returned no result for this record"
+                    if result is None
+                    else result.error
+                )
+                failures.append(_sync.Failure(key, digest, message or ""))
                 continue
-            dest_key = result.dest_key or change.dest_key
-            if change.op is Op.UPSERT:
+            op = change.op
+            if op is Op.UPSERT:
                 state = "active"
-                if change.key in batch.created:
-                    self.counts.created += 1
-                else:
-                    self.counts.updated += 1
-            elif change.op is Op.DELETE:
+                done["created" if key in batch.created else "updated"] += 1
+            elif op is Op.DELETE:
                 state = "deleted"
-                self.counts.deleted += 1
+                done["deleted"] += 1
             else:
                 state = "disabled"
-                self.counts.disabled += 1
-            digest = batch.hashes.get(change.key, "")
-            written.append(_sync.Written(change.key, digest, dest_key, state))
+                done["disabled"] += 1
+            dest_key = result.dest_key or change.dest_key
+            written.append(_sync.Written(key, batch.hashes.get(key, ""), dest_key, state))
         had_failures = [
             c.key for c in batch.changes if (k := batch.known.get(c.key)) and k.failed_status
         ]
-        with self.db.begin() as conn:
-            _sync.commit_written(conn, self.scope, written, self.report.run_id, had_failures)
-            if failures:
-                self._record_failures(conn, failures, batch.known)
-            _runs.update_counts(conn, self.report.run_id, self.report.as_counts())
+        self._add(done)  # stored with the batch, so the run's counts match its commits
+        try:
+            with self.db.begin() as conn:
+                _sync.commit_written(conn, self.scope, written, self.report.run_id, had_failures)
+                if failures:
+                    self._record_failures(conn, failures, batch.known)
+                _runs.update_counts(conn, self.report.run_id, self.report.as_counts())
+        except BaseException:
+            self._add({counter: -n for counter, n in done.items()})
+            raise
         self._progressed()
+
+    def _add(self, deltas: dict[str, int]) -> None:
+        for counter, n in deltas.items():
+            setattr(self.counts, counter, getattr(self.counts, counter) + n)
 
     def _record_failures(
         self, conn: Any, failures: list[_sync.Failure], known: dict[str, _sync.Known]

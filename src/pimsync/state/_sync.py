@@ -26,7 +26,8 @@ def _chunks(keys: Sequence[str]) -> Iterator[Sequence[str]]:
         yield keys[i : i + _CHUNK]
 
 
-@dataclass(frozen=True, slots=True)
+# Built per record on the hot path: plain slotted classes, treated as immutable.
+@dataclass(slots=True)
 class Known:
     """What the store knows about one source key."""
 
@@ -205,7 +206,7 @@ def _job_scope(scope: Scope) -> tuple[str, str, str, str]:
     return ("job", "stream", scope.job, scope.stream)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Written:
     """One record the destination accepted."""
 
@@ -215,7 +216,7 @@ class Written:
     state: str  # "active", "disabled" or "deleted"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Failure:
     """One record the destination (or the mapping) refused."""
 

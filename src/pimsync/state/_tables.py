@@ -139,9 +139,8 @@ xrefs = Table(
     Column("source_key", String(255), primary_key=True),
     Column("dest_key", String(255), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
-    # dest_key leads: a (connection, entity) prefix would tempt the planner away from
-    # the primary key for source-key look-ups.
-    Index("ix_xrefs_dest", "dest_key", "connection", "entity"),
+    # No reverse (dest_key) index yet: nothing looks xrefs up by destination key, and a
+    # (connection, entity, …) index tempts PostgreSQL away from the primary key.
 )
 
 record_hashes = Table(

@@ -122,9 +122,6 @@ def upgrade() -> None:
         sa.Column("updated_at", pimsync.state._tables.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("connection", "entity", "source_key", name=op.f("pk_xrefs")),
     )
-    with op.batch_alter_table("xrefs", schema=None) as batch_op:
-        batch_op.create_index("ix_xrefs_dest", ["dest_key", "connection", "entity"], unique=False)
-
     op.create_table(
         "run_items",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -148,9 +145,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_run_items_run_id_action")
 
     op.drop_table("run_items")
-    with op.batch_alter_table("xrefs", schema=None) as batch_op:
-        batch_op.drop_index("ix_xrefs_dest")
-
     op.drop_table("xrefs")
     op.drop_table("watermarks")
     with op.batch_alter_table("runs", schema=None) as batch_op:

@@ -110,6 +110,12 @@ def test_validate_accepts_a_good_file(home: Path, invoke: Invoke, tmp_path: Path
             "job 'j': unknown flow 'ftp.sync'",
         ),
         (
+            '[connections.a]\nkind = "jsonl"\npath = "a"\n[connections.b]\nkind = "directory"\n'
+            'path = "b"\n[jobs.j]\nflow = "files.products"\nsource = "a"\ndestination = "b"\n'
+            '[jobs.j.options]\ncurrencies = "EUR"\n',
+            "job 'j' (files.products): options.currencies: Input should be a valid list",
+        ),
+        (
             '[connections.a]\nkind = "jsonl"\npath = "a"\npassword = { prompt = true }\n',
             "unknown secret(s) password",
         ),

@@ -224,3 +224,18 @@ def test_schedule_serves_until_ctrl_c(
     assert served == [True]
     assert "upcoming runs" in result.stdout and "publish" in result.stdout
     assert result.stdout.rstrip().endswith("scheduler stopped")
+
+
+def test_jobs_reset_makes_the_next_run_send_everything_again(
+    project: Project, invoke: Invoke
+) -> None:
+    assert invoke("run", "publish", "--full").exit_code == 0
+    for document in project.output.glob("*.json"):
+        document.unlink()  # the destination lost everything
+
+    assert invoke("jobs", "reset", "publish").exit_code == 0
+    again = _json(invoke("run", "publish", "--json").stdout)
+
+    assert again["totals"]["updated"] == 30  # type: ignore[index]
+    assert len(list(project.output.glob("*.json"))) == 30
+    assert "unknown job 'ghost'" in one_error_line(invoke("jobs", "reset", "ghost"))

@@ -54,6 +54,10 @@ def project_problems(project: ProjectConfig) -> list[str]:
         except ConfigError as exc:
             problems.append(f"job {name!r}: {exc}")
             continue
+        try:
+            flow.parse_options(name, job.options)
+        except ConfigError as exc:
+            problems.append(str(exc))
         for role, kinds in (("source", flow.source_kinds), ("destination", flow.destination_kinds)):
             target = getattr(job, role)
             kind_name = project.connections[target].kind

@@ -27,10 +27,11 @@ from pimsync.cli._exit import (
 from pimsync.cli._output import STATUS_STYLE, fmt_time, run_line
 from pimsync.cli._runs import execute
 from pimsync.cli._session import Session, command_group, session_of
-from pimsync.errors import JobLocked, PimsyncError
+from pimsync.errors import ConfigError, JobLocked, PimsyncError
 from pimsync.jobs import Mode
 from pimsync.runners.scheduler import Scheduler, next_fire
 from pimsync.state._runs import RunRow, list_runs
+from pimsync.state._sync import reset_job
 
 jobs_app = command_group("Jobs: flows from a source connection to a destination.")
 
@@ -50,6 +51,24 @@ def missed_fire(cron: str, last_started: datetime | None, now: datetime) -> bool
     previous = croniter(cron, now.astimezone(UTC)).get_prev(datetime)
     assert isinstance(previous, datetime)
     return last_started < previous.astimezone(UTC)
+
+
+@jobs_app.command("reset")
+def jobs_reset(
+    ctx: typer.Context,
+    job: Annotated[str, typer.Argument(metavar="JOB", help="The job to reset.")],
+) -> None:
+    """Forget what JOB sent (hashes and watermarks) so its next run sends everything again.
+
+    Use it when the destination lost data pimsync had written. Cross-references are kept,
+    so records are updated in place rather than created twice.
+    """
+    session = session_of(ctx)
+    if job not in session.runner.project().jobs:
+        raise ConfigError(f"unknown job {job!r}")
+    with session.write() as conn:
+        reset_job(conn, job)
+    session.say(f"job {job} reset: its next run reads and sends every record")
 
 
 @jobs_app.command("list")

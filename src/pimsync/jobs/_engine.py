@@ -277,7 +277,7 @@ class _StreamRun:
         if known is not None and known.hash == digest and known.state == "active":
             self.counts.unchanged += 1
             return
-        if known is None or known.hash is None:
+        if known is None or (known.hash is None and known.dest_key is None):
             plan.created.add(key)
         plan.hashes[key] = digest
         plan.sources[key] = record.data

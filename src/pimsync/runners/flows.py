@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from pimsync.config import JobConfig, ProjectConfig
 from pimsync.connectors.files import DirectoryDestination, JsonlProductSource
@@ -37,13 +37,35 @@ class FlowContext:
 
 @dataclass(frozen=True, slots=True)
 class Flow:
-    """A job type: which connection kinds it joins and how it builds its streams."""
+    """A job type: which connection kinds it joins, its options, how it builds its streams."""
 
     name: str
     description: str
     source_kinds: tuple[str, ...]
     destination_kinds: tuple[str, ...]
+    options: type[BaseModel]
     build: Callable[[FlowContext], Sequence[StreamSpec]]
+
+    def parse_options(self, job: str, options: Mapping[str, Any]) -> Any:
+        """The job's options validated; :class:`ConfigError` names each bad one."""
+        try:
+            return self.options.model_validate(dict(options))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"options.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            )
+            raise ConfigError(f"job {job!r} ({self.name}): {problems}") from None
+
+
+class FilesProductsOptions(BaseModel):
+    """Options of the files.products flow."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    locale: str = "en_US"
+    scope: str = "ecommerce"
+    currencies: list[str] = Field(default_factory=list)
+    enabled_only: bool = False
 
 
 def product_document(
@@ -71,17 +93,11 @@ def product_document(
 def _files_products(ctx: FlowContext) -> Sequence[StreamSpec]:
     source_settings: JsonlSettings = ctx.source.settings
     dest_settings: DirectorySettings = ctx.destination.settings
-    options = ctx.config.options
-    unknown = set(options) - {"locale", "scope", "currencies", "enabled_only"}
-    if unknown:
-        raise ConfigError(
-            f"job {ctx.job!r}: unknown option(s) {', '.join(sorted(unknown))} for flow "
-            "files.products (known: locale, scope, currencies, enabled_only)"
-        )
-    locale = str(options.get("locale", "en_US"))
-    scope = str(options.get("scope", "ecommerce"))
-    currencies = tuple(options.get("currencies", ()))
-    enabled_only = bool(options.get("enabled_only", False))
+    options: FilesProductsOptions = FLOWS["files.products"].parse_options(
+        ctx.job, ctx.config.options
+    )
+    locale, scope, enabled_only = options.locale, options.scope, options.enabled_only
+    currencies = tuple(options.currencies)
 
     def to_document(product: Product) -> dict[str, Any]:
         return product_document(product, locale=locale, scope=scope, currencies=currencies)
@@ -110,6 +126,7 @@ FLOWS: dict[str, Flow] = {
             "products from a JSON Lines file to a folder of JSON documents",
             ("jsonl",),
             ("directory",),
+            FilesProductsOptions,
             _files_products,
         ),
     )

@@ -1,7 +1,8 @@
 """The errors pimsync raises, grouped by what the caller should do about them.
 
 * :class:`ConfigError` — the user must fix something (config, mapping, arguments).
-* :class:`TransientError` — try again later; the HTTP layer and engine retry these.
+* :class:`TransientError` — try again later; the HTTP layer retries these with backoff,
+  and a run whose batch still fails stops without advancing its watermark.
 * :class:`RejectedRecord` — one record cannot be written; skip it, report it, go on.
 * :class:`FatalSourceError` / :class:`FatalDestinationError` — stop the run; the
   watermark is not advanced, so the next run starts from the same point.

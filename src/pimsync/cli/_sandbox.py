@@ -1,0 +1,53 @@
+"""`pimsync sandbox`: run a local stand-in of a connected system until Ctrl-C."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+sandbox_app = typer.Typer(help="Run local stand-ins of the systems pimsync connects.")
+
+
+@sandbox_app.command("akeneo")
+def akeneo_command(
+    products: Annotated[
+        int, typer.Option("--products", min=0, help="Size of the generated demo catalog.")
+    ] = 1200,
+    fixtures: Annotated[
+        Path | None,
+        typer.Option(
+            "--fixtures",
+            help="Serve an Akeneo fixture folder (e.g. icecat_demo_dev) instead of the demo.",
+            exists=True,
+            file_okay=False,
+        ),
+    ] = None,
+    edition: Annotated[
+        str, typer.Option("--edition", help="community or enterprise.")
+    ] = "community",
+    port: Annotated[int, typer.Option("--port", help="TCP port (0: any free port).")] = 8081,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Serve a local Akeneo PIM REST API; prints its URL and credentials."""
+    from pimsync.sandbox.akeneo import AkeneoSandbox, serve
+
+    if edition not in ("community", "enterprise"):
+        raise typer.BadParameter("expected community or enterprise", param_hint="--edition")
+    if fixtures is not None:
+        sandbox = AkeneoSandbox.from_fixtures(fixtures, edition=edition)
+    else:
+        sandbox = AkeneoSandbox.demo(products=products, edition=edition)
+    creds = sandbox.credentials
+    with serve(sandbox, host=host, port=port) as base_url:
+        typer.echo(f"Akeneo sandbox ({sandbox.edition}) at {base_url}")
+        typer.echo(f"  client_id={creds.client_id} secret={creds.secret}")
+        typer.echo(f"  username={creds.username} password={creds.password}")
+        typer.echo(f"  {sandbox.counts()['products']} products. Ctrl-C stops it.")
+        try:
+            while True:  # short sleeps so Ctrl-C gets through
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            typer.echo("stopped")

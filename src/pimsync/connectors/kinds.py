@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from pimsync.connectors.akeneo import SECRET_FIELDS, AkeneoSettings, check_akeneo
 from pimsync.errors import ConfigError
 
 
@@ -81,6 +82,14 @@ KINDS: dict[str, ConnectorKind] = {
             DirectorySettings,
             ("destination",),
             _check_directory,
+        ),
+        ConnectorKind(
+            "akeneo",
+            "an Akeneo PIM through its REST API (products, catalog structure)",
+            AkeneoSettings,
+            ("source",),
+            check_akeneo,
+            secret_fields=SECRET_FIELDS,
         ),
     )
 }

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from pimsync.config import JobConfig, ProjectConfig
+from pimsync.connectors.akeneo import AkeneoProductSource, AkeneoSettings, ProductSearch, connect
 from pimsync.connectors.files import DirectoryDestination, JsonlProductSource
 from pimsync.connectors.kinds import DirectorySettings, JsonlSettings
 from pimsync.errors import ConfigError
@@ -68,6 +69,14 @@ class FilesProductsOptions(BaseModel):
     enabled_only: bool = False
 
 
+class AkeneoProductsOptions(FilesProductsOptions):
+    """Options of the akeneo.products flow: those of files.products, plus filters that
+    Akeneo applies itself (``families``; ``enabled_only`` is pushed down too)."""
+
+    families: list[str] = Field(default_factory=list)
+    partition_by: Literal["family"] | None = None
+
+
 def product_document(
     product: Product, *, locale: str, scope: str, currencies: Sequence[str]
 ) -> dict[str, Any]:
@@ -118,6 +127,39 @@ def _files_products(ctx: FlowContext) -> Sequence[StreamSpec]:
     ]
 
 
+def _akeneo_products(ctx: FlowContext) -> Sequence[StreamSpec]:
+    source_settings: AkeneoSettings = ctx.source.settings
+    dest_settings: DirectorySettings = ctx.destination.settings
+    options: AkeneoProductsOptions = FLOWS["akeneo.products"].parse_options(
+        ctx.job, ctx.config.options
+    )
+    locale, scope = options.locale, options.scope
+    currencies = tuple(options.currencies)
+    search = ProductSearch(
+        enabled=True if options.enabled_only else None,
+        families=tuple(options.families),
+    )
+
+    def to_document(product: Product) -> dict[str, Any]:
+        return product_document(product, locale=locale, scope=scope, currencies=currencies)
+
+    source = AkeneoProductSource(
+        connect(source_settings, ctx.source.secrets),
+        search=search,
+        partition_by=options.partition_by,
+    )
+    return [
+        StreamSpec(
+            name="products",
+            source=source,
+            destination=DirectoryDestination(dest_settings.path),
+            map=to_document,
+            connection=ctx.destination.name,
+            entity="product",
+        )
+    ]
+
+
 FLOWS: dict[str, Flow] = {
     flow.name: flow
     for flow in (
@@ -128,6 +170,14 @@ FLOWS: dict[str, Flow] = {
             ("directory",),
             FilesProductsOptions,
             _files_products,
+        ),
+        Flow(
+            "akeneo.products",
+            "products from an Akeneo PIM to a folder of JSON documents",
+            ("akeneo",),
+            ("directory",),
+            AkeneoProductsOptions,
+            _akeneo_products,
         ),
     )
 }

@@ -1,0 +1,47 @@
+"""Akeneo PIM over its REST API: the source of truth for product data.
+
+* :class:`AkeneoClient` — one connection: OAuth (password and refresh_token grants),
+  ``search_after`` and page pagination that never ends quietly on a failed page,
+  Enterprise-only lists detected and skipped on a Community PIM, the PIM's clock.
+* :class:`AkeneoCatalog` — readers for every entity, yielding pages of
+  :class:`~pimsync.connectors.base.SourceRecord` of model records.
+* :class:`ProductSearch` — filters pushed down to Akeneo (``search`` and friends).
+* :class:`AkeneoProductSource` — products for the job engine.
+* :func:`download_media_file` — media files into a content-addressed cache.
+* :class:`AkeneoSettings`, :func:`connect`, :func:`check_akeneo` — the ``akeneo``
+  connection kind.
+"""
+
+from ._auth import TOKEN_PATH, AkeneoCredentials, AkeneoTokenFetcher
+from ._client import API, PAGE_SIZE, AkeneoClient, Edition, Page
+from ._media import CachedMedia, download_media_file
+from ._readers import STREAMS, AkeneoCatalog, EntityStream, parse_item
+from ._search import Completeness, ProductSearch, akeneo_datetime
+from ._settings import SECRET_FIELDS, AkeneoSettings, check_akeneo, connect
+from ._source import NO_FAMILY, AkeneoProductSource
+
+__all__ = [
+    "API",
+    "NO_FAMILY",
+    "PAGE_SIZE",
+    "SECRET_FIELDS",
+    "STREAMS",
+    "TOKEN_PATH",
+    "AkeneoCatalog",
+    "AkeneoClient",
+    "AkeneoCredentials",
+    "AkeneoProductSource",
+    "AkeneoSettings",
+    "AkeneoTokenFetcher",
+    "CachedMedia",
+    "Completeness",
+    "Edition",
+    "EntityStream",
+    "Page",
+    "ProductSearch",
+    "akeneo_datetime",
+    "check_akeneo",
+    "connect",
+    "download_media_file",
+    "parse_item",
+]

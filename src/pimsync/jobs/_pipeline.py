@@ -7,23 +7,17 @@ with the catalog.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
-from collections.abc import Callable, Generator, Hashable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from pimsync.connectors.base import Source, SourceRecord, Window
+from pimsync.connectors.readahead import read_ahead
 
 T = TypeVar("T")
 log = logging.getLogger("pimsync.engine")
-_DONE = object()
-
-
-class _Failure:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
 
 
 def prefetch_pages(
@@ -34,46 +28,11 @@ def prefetch_pages(
     An error in any reader is raised here, in the consumer; closing the generator
     stops the readers.
     """
-    parts = list(source.partitions(since))
-    pages: queue.Queue[object] = queue.Queue(maxsize=max(2, 2 * concurrency))
-    stop = threading.Event()
-
-    def put(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                pages.put(item, timeout=0.1)
-            except queue.Full:
-                continue
-            return True
-        return False
-
-    def read(part: Hashable | None) -> None:
-        try:
-            for page in source.extract(Window(since=since, partition=part)):
-                if not put(page):
-                    return
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
-            put(_Failure(exc))
-            return
-        put(_DONE)
-
-    workers = min(concurrency, len(parts)) or 1
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract")
-    try:
-        for part in parts:
-            pool.submit(read, part)
-        remaining = len(parts)
-        while remaining:
-            item = pages.get()
-            if item is _DONE:
-                remaining -= 1
-            elif isinstance(item, _Failure):
-                raise item.error
-            else:
-                yield item  # type: ignore[misc]
-    finally:
-        stop.set()
-        pool.shutdown(wait=True, cancel_futures=True)
+    readers = [
+        partial(source.extract, Window(since=since, partition=part))
+        for part in source.partitions(since)
+    ]
+    return read_ahead(readers, threads=concurrency, depth=2 * concurrency)
 
 
 class Loader(Generic[T]):

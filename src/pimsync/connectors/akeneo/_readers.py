@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 from pimsync.connectors.base import SourceRecord
+from pimsync.connectors.readahead import read_ahead
 from pimsync.errors import AuthenticationError, FatalSourceError, RemoteError, TransientError
 from pimsync.model import (
     Asset,
@@ -150,7 +151,9 @@ class AkeneoCatalog:
         """Pages of ``stream`` (at ``path`` for nested lists, parsed by ``parse``)."""
         if parse is not None:
             stream = EntityStream(stream.name, stream.path, parse, stream.key_fields)
-        for page in self.client.pages(path or stream.path, params=params):
+        pages = self.client.pages(path or stream.path, params=params)
+        # The next page is fetched while this one is parsed into model records.
+        for page in read_ahead([lambda: pages]):
             yield [
                 parse_item(stream, raw, f"{page.url} item {index}")
                 for index, raw in enumerate(page.items, start=1)

@@ -92,6 +92,11 @@ def test_search_after_pagination_matches_the_spec(pim: httpx.Client, path: str) 
     assert pages >= 1
 
 
+def test_system_information_matches_the_spec(pim: httpx.Client) -> None:
+    anonymous = httpx.get(f"{pim.base_url}{API}/system-information")  # no token needed
+    check(f"{API}/system-information", "get", 200, anonymous.status_code, anonymous.json())
+
+
 def test_measurement_families_match_the_spec(pim: httpx.Client) -> None:
     response = pim.get(f"{API}/measurement-families")
     body = response.json()

@@ -220,6 +220,7 @@ def test_check_reports_counts_and_edition(demo: tuple[Any, str]) -> None:
     lines = kind.check(settings, secrets)
     assert lines == check_akeneo(settings, secrets)
     assert "products: 1200" in lines and "edition: community" in lines
+    assert "PIM version 7.0.0-sandbox (CE)" in lines
     assert kind.secret_fields == ("secret", "password")
 
 

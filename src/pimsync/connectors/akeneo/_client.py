@@ -183,6 +183,15 @@ class AkeneoClient:
                     f"pagination loop at {self._shown(url)}: page {number} links back to it"
                 )
 
+    def system_information(self) -> dict[str, str] | None:
+        """The PIM's version and edition (``/system-information``, Akeneo 6 and later);
+        None when the PIM is older and does not have the endpoint."""
+        response = self.http.request("GET", f"{API}/system-information", expected=(404,))
+        if response.status_code == 404:
+            return None
+        body = self.http.decode_json(response)
+        return {str(k): str(v) for k, v in body.items()} if isinstance(body, dict) else None
+
     def count(self, path: str, *, params: Mapping[str, str | int] | None = None) -> int | None:
         """``items_count`` of the list at ``path`` (``with_count=true``), None if not given.
 

@@ -68,4 +68,7 @@ def check_akeneo(settings: AkeneoSettings, secrets: Mapping[str, SecretStr]) -> 
             count = client.count(path)
             lines.append(f"{label}: {'readable' if count is None else count}")
         lines.append(f"edition: {client.edition().value}")
+        system = client.system_information()
+        if system is not None:
+            lines.append(f"PIM version {system.get('version', '?')} ({system.get('edition', '?')})")
         return lines

@@ -18,6 +18,12 @@ from pimsync.sandbox.akeneo._sandbox import AkeneoSandbox
 _PROTECTED = "/api/rest/v1"
 
 
+SYSTEM_INFORMATION = "/api/rest/v1/system-information"
+SANDBOX_VERSION = "7.0.0-sandbox"
+# How a self-hosted PIM names its edition in /system-information.
+EDITION_CODES = {"community": "CE", "enterprise": "EE"}
+
+
 class BearerMiddleware:
     """Every REST route needs a valid access token; answers 401 the way Akeneo does."""
 
@@ -26,7 +32,8 @@ class BearerMiddleware:
         self.tokens = tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(_PROTECTED):
+        protected = scope["path"].startswith(_PROTECTED) and scope["path"] != SYSTEM_INFORMATION
+        if scope["type"] == "http" and protected:
             authorization = None
             for name, value in scope["headers"]:
                 if name == b"authorization":
@@ -58,7 +65,12 @@ def create_app(sb: AkeneoSandbox) -> ASGIApp:
             return error_response(exc.status, exc.message)
         return json_response(body)
 
+    async def system_information(request: Request) -> Response:
+        # Akeneo answers this one without a token (x-no-token in its spec).
+        return json_response({"version": SANDBOX_VERSION, "edition": EDITION_CODES[sb.edition]})
+
     app.add_api_route("/api/oauth/v1/token", token, methods=["POST"])
+    app.add_api_route(SYSTEM_INFORMATION, system_information, methods=["GET"])
     add_product_routes(app, sb)
     add_resource_routes(app, sb)
 

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class PimsyncError(Exception):
     """Base of every error pimsync raises on purpose."""
@@ -18,6 +20,18 @@ class PimsyncError(Exception):
 
 class ConfigError(PimsyncError):
     """Invalid configuration, mapping or argument: the user must fix it."""
+
+    @classmethod
+    def from_validation(cls, error: Any, subject: str, *, prefix: str = "") -> ConfigError:
+        """One line naming ``subject`` and each invalid field of a pydantic ``ValidationError``.
+
+        ``prefix`` goes before each field's path (e.g. ``"options."``).
+        """
+        problems = "; ".join(
+            f"{prefix}{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}"
+            for e in error.errors()
+        )
+        return cls(f"{subject}: {problems}")
 
 
 class StateStoreError(PimsyncError):

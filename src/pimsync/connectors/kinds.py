@@ -110,7 +110,4 @@ def parse_settings(connection: str, kind: ConnectorKind, settings: Mapping[str, 
     try:
         return kind.settings.model_validate(dict(settings))
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"connection {connection!r} ({kind.name}): {problems}") from None
+        raise ConfigError.from_validation(exc, f"connection {connection!r} ({kind.name})") from None

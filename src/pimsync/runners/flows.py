@@ -52,10 +52,8 @@ class Flow:
         try:
             return self.options.model_validate(dict(options))
         except ValidationError as exc:
-            problems = "; ".join(
-                f"options.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-            )
-            raise ConfigError(f"job {job!r} ({self.name}): {problems}") from None
+            subject = f"job {job!r} ({self.name})"
+            raise ConfigError.from_validation(exc, subject, prefix="options.") from None
 
 
 class FilesProductsOptions(BaseModel):

@@ -155,14 +155,16 @@ def test_read_by_keys_marks_missing_products_deleted(small: tuple[Any, str]) -> 
     assert [k for k, r in records.items() if r.deleted] == [keys[5]]
 
 
-def test_token_expiry_mid_pagination_continues(small: tuple[Any, str]) -> None:
-    sb, url = small
+def test_token_expiry_mid_pagination_continues(demo: tuple[Any, str]) -> None:
+    sb, url = demo
     with connect(sb, url) as client:
         pages = AkeneoCatalog(client).products()
-        total = len(next(pages))
+        total = len(next(pages))  # 12 pages: the reader is at most a few pages ahead
+        tokens_before = sb.requests["/api/oauth/v1/token"]
         sb.faults.expire_tokens()
         total += sum(len(p) for p in pages)
-    assert total == 250
+    assert total == 1200
+    assert sb.requests["/api/oauth/v1/token"] > tokens_before  # signed in again mid-read
 
 
 def test_rate_limit_waits_for_retry_after(small: tuple[Any, str]) -> None:
@@ -189,14 +191,19 @@ def test_dropped_connection_is_retried(small: tuple[Any, str]) -> None:
         assert count(AkeneoCatalog(client).products()) == 250
 
 
-def test_a_page_failing_six_times_is_fatal_and_names_its_url(small: tuple[Any, str]) -> None:
-    sb, url = small
+def test_a_page_failing_six_times_is_fatal_and_names_its_url(demo: tuple[Any, str]) -> None:
+    sb, url = demo
     with connect(sb, url) as client:
         pages = AkeneoCatalog(client).products()
         next(pages)
+        # The reader fetches ahead, so the fault hits a later page: any page but the first.
         sb.faults.fail_next(PRODUCTS, 500, times=6)
-        with pytest.raises(FatalSourceError) as caught:
-            next(pages)
+        try:
+            with pytest.raises(FatalSourceError) as caught:
+                for _page in pages:
+                    pass
+        finally:
+            sb.faults.clear()
     message = str(caught.value)
     assert f"{url}{PRODUCTS}?" in message and "search_after=" in message
 

@@ -21,10 +21,13 @@ def test_demo_runs_twice_and_leaves_a_working_setup(
         result = invoke("demo", "--dir", str(folder), "--products", "50")
 
         assert result.exit_code == 0, result.output
-        assert "run 1 of catalog-to-files (full): succeeded: 50 extracted, 50 created" in (
+        assert "Akeneo sandbox serving 50 generated products at http://127.0.0.1:" in (
             result.stdout
         )
-        assert "run 2 of catalog-to-files (diff): succeeded: 0 extracted, 0 written" in (
+        assert "run 1 of pim-to-files (full): succeeded: 50 extracted, 50 created" in (
+            result.stdout
+        )
+        assert "run 2 of pim-to-files (diff): succeeded: 0 extracted, 0 written" in (
             result.stdout
         )
         assert "3 updated" in result.stdout
@@ -36,9 +39,12 @@ def test_demo_runs_twice_and_leaves_a_working_setup(
     documents = sorted((folder / "output").glob("*.json"))
     assert len(documents) == 50
     disabled = [d for d in documents if orjson.loads(d.read_bytes())["enabled"] is False]
-    assert disabled  # the removed product (and any the catalog has disabled anyway)
-    assert (folder / "pimsync.toml").read_text().count("[connections.") == 2
-    assert len((folder / "catalog.jsonl").read_bytes().splitlines()) == 49
+    assert disabled  # the deleted product (and any the catalog has disabled anyway)
+    project = (folder / "pimsync.toml").read_text()
+    assert "[connections.pim]" in project
+    assert "[connections.shop-files]" in project
+    assert 'kind = "akeneo"' in project
+    assert "pimsync-secret" not in project  # secrets are stored encrypted, never in the file
 
     monkeypatch.delenv("PIMSYNC_DATABASE_URL")
     runs = orjson.loads(invoke("--home", str(folder / ".pimsync"), "runs", "list", "--json").stdout)

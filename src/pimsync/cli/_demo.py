@@ -1,19 +1,20 @@
 """`pimsync demo`: a complete setup on this machine, run through its paces.
 
-Until the Akeneo and OroCommerce sandboxes exist, the demo uses the built-in file
-connectors: a JSON Lines catalog in Akeneo's format published to a folder of JSON files.
+The Akeneo sandbox serves a generated catalog over HTTP on 127.0.0.1; pimsync publishes
+it through the Akeneo connector to a folder of JSON documents. (OroCommerce takes the
+folder's place once its connector exists.)
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
 import typer
+from pydantic import SecretStr
 from rich.table import Table
 
 from pimsync.cli._exit import EXIT_FAILED, fail
@@ -22,13 +23,14 @@ from pimsync.cli._output import run_line, written
 from pimsync.cli._runs import execute
 from pimsync.cli._session import Session, session_of
 from pimsync.config import ConnectionConfig, JobConfig, ProjectConfig, write_project
+from pimsync.config._stored import save_connection
 from pimsync.errors import ConfigError
 from pimsync.jobs import Mode
 from pimsync.runners.local import LocalRunner
-from pimsync.sandbox.catalog import product, products
+from pimsync.sandbox.akeneo import AkeneoSandbox, serve
 from pimsync.settings import Settings
 
-JOB = "catalog-to-files"
+JOB = "pim-to-files"
 _MARKER = ".pimsync-demo"
 
 
@@ -47,18 +49,32 @@ def prepare_folder(folder: Path) -> None:
     (folder / _MARKER).write_text("made by `pimsync demo`; deleted by its next run\n")
 
 
-def demo_project(folder: Path) -> ProjectConfig:
-    """Two file connections and one scheduled job between them."""
+def pim_connection(sandbox: AkeneoSandbox, url: str) -> ConnectionConfig:
+    """The sandbox PIM as an ``akeneo`` connection; its secrets are stored encrypted."""
+    return ConnectionConfig.model_validate(
+        {
+            "kind": "akeneo",
+            "url": url,
+            "client_id": sandbox.credentials.client_id,
+            "username": sandbox.credentials.username,
+            "secret": {"stored": True},
+            "password": {"stored": True},
+        }
+    )
+
+
+def demo_project(folder: Path, pim: ConnectionConfig) -> ProjectConfig:
+    """The PIM, a folder of documents, and one scheduled job between them."""
     return ProjectConfig(
         connections={
-            "catalog": ConnectionConfig(kind="jsonl", path=str(folder / "catalog.jsonl")),
+            "pim": pim,
             "shop-files": ConnectionConfig(kind="directory", path=str(folder / "output")),
         },
         jobs={
             JOB: JobConfig.model_validate(
                 {
-                    "flow": "files.products",
-                    "source": "catalog",
+                    "flow": "akeneo.products",
+                    "source": "pim",
                     "destination": "shop-files",
                     "schedule": "*/15 * * * *",
                     "deletion_policy": "disable",
@@ -69,17 +85,11 @@ def demo_project(folder: Path) -> ProjectConfig:
     )
 
 
-def write_catalog(path: Path, lines: list[dict[str, Any]]) -> None:
-    path.write_bytes(b"".join(orjson.dumps(item) + b"\n" for item in lines))
-
-
 class _Demo:
-    def __init__(self, session: Session, runner: LocalRunner, folder: Path, count: int) -> None:
+    def __init__(self, session: Session, runner: LocalRunner, sandbox: AkeneoSandbox) -> None:
         self.session = session
         self.runner = runner
-        self.folder = folder
-        self.count = count
-        self.catalog = folder / "catalog.jsonl"
+        self.sandbox = sandbox
         self.step = 0
         self.runs: list[tuple[str, dict[str, Any]]] = []
 
@@ -117,19 +127,38 @@ class _Demo:
             )
         return table
 
-    def edit(self, indexes: list[int]) -> None:
-        """Edit products the way a PIM user would: a new name, updated now."""
-        lines = [orjson.loads(line) for line in self.catalog.read_bytes().splitlines()]
-        now = datetime.now(UTC).isoformat()
-        for index in indexes:
-            lines[index] = {**product(index, revision=1), "updated": now}
-        write_catalog(self.catalog, lines)
+    def edit(self, keys: list[str]) -> None:
+        """Rename products in the PIM the way a user would (their `updated` becomes now)."""
+        for key in keys:
+            current = self.sandbox.store.product(key)
+            assert current is not None
+            names = current["values"].get("name", [])
+            renamed = [{**value, "data": f"{value['data']} (new season)"} for value in names]
+            self.sandbox.update_product(key, {"values": {"name": renamed}})
 
-    def remove(self, index: int) -> str:
-        lines = [orjson.loads(line) for line in self.catalog.read_bytes().splitlines()]
-        removed = lines.pop(index)
-        write_catalog(self.catalog, lines)
-        return str(removed["identifier"])
+
+def _walk_through(session: Session, demo: _Demo, count: int) -> dict[str, Any]:
+    demo.run("full run: every product is new", "full", Mode.FULL, "created", count)
+    demo.run(
+        "differential run: nothing changed, so nothing is written",
+        "diff, no change",
+        Mode.DIFF,
+        "written",
+        0,
+    )
+    order = demo.sandbox.store.identifier_order()
+    edited = [order[count // 5], order[2 * count // 5], order[3 * count // 5]]
+    demo.edit(edited)
+    session.say()
+    session.say(f"renamed 3 products in the PIM: {', '.join(edited)}")
+    demo.run("differential run after editing 3 products", "diff, 3 edited", Mode.DIFF, "updated", 3)
+    removed = order[-1]
+    demo.sandbox.delete_product(removed)
+    session.say()
+    session.say(f"deleted {removed} in the PIM")
+    return demo.run(
+        "full run: the deleted product is disabled", "full, 1 deleted", Mode.FULL, "disabled", 1
+    )
 
 
 def demo_command(
@@ -142,13 +171,13 @@ def demo_command(
         int, typer.Option("--products", "-n", min=5, help="Products in the demo catalog.")
     ] = 1200,
 ) -> None:
-    """Run the built-in demo: a catalog file published to a folder, on this machine.
+    """Run the demo: the Akeneo sandbox's catalog published to a folder, on this machine.
 
-    Makes a folder with a generated catalog (JSON Lines, Akeneo's product format), a
+    Serves a generated catalog from the Akeneo sandbox on 127.0.0.1, makes a folder with a
     pimsync.toml and its own state store, then runs: a full run, a differential run with
-    nothing to do, a run after editing 3 products, and a full run after deleting one.
-    This is the built-in file demo: the Akeneo → OroCommerce demo needs the sandboxes,
-    which do not exist yet. PIMSYNC_HOME and PIMSYNC_DATABASE_URL are ignored here.
+    nothing to do, a run after renaming 3 products in the PIM, and a full run after
+    deleting one. Documents go to a folder until the OroCommerce connector exists.
+    PIMSYNC_HOME, PIMSYNC_DATABASE_URL and PIMSYNC_SECRET_KEY are ignored here.
     """
     session = session_of(ctx)
     folder = folder.resolve()
@@ -156,40 +185,36 @@ def demo_command(
     home = folder / ".pimsync"
     settings = Settings(home=home, database_url=None, secret_key=None)
     session.say(f"demo folder: {folder}", style="bold")
-    write_catalog(folder / "catalog.jsonl", list(products(count)))
-    project_file = folder / "pimsync.toml"
-    write_project(demo_project(folder), project_file)
-    session.say(f"wrote {count} products to catalog.jsonl and the project to pimsync.toml")
-    runner = initialise(session, settings, project_file)
-    demo = _Demo(session, runner, folder, count)
-
-    demo.run("full run: every product is new", "full", Mode.FULL, "created", count)
-    demo.run(
-        "differential run: nothing changed, so nothing is written",
-        "diff, no change",
-        Mode.DIFF,
-        "written",
-        0,
+    sandbox = AkeneoSandbox.demo(products=count)
+    # The same catalog as a file, for trying the files flow (see the README's quickstart).
+    (folder / "catalog.jsonl").write_bytes(
+        b"".join(orjson.dumps(item) + b"\n" for item in sandbox.store.products.values())
     )
-    edited = [count // 5, 2 * count // 5, 3 * count // 5]
-    demo.edit(edited)
-    lines = ", ".join(str(i + 1) for i in edited)
-    session.say()
-    session.say(f"edited 3 products in catalog.jsonl (lines {lines})")
-    demo.run("differential run after editing 3 products", "diff, 3 edited", Mode.DIFF, "updated", 3)
-    sku = demo.remove(count - 1)
-    session.say()
-    session.say(f"removed {sku} from catalog.jsonl")
-    last = demo.run(
-        "full run: the removed product is disabled", "full, 1 removed", Mode.FULL, "disabled", 1
-    )
-
+    with serve(sandbox) as url:
+        session.say(f"Akeneo sandbox serving {count} generated products at {url}")
+        runner = initialise(session, settings, None)
+        pim = pim_connection(sandbox, url)
+        with runner.db.begin() as conn:
+            secrets = {
+                "secret": SecretStr(sandbox.credentials.secret),
+                "password": SecretStr(sandbox.credentials.password),
+            }
+            save_connection(conn, runner.box, "pim", pim, values=secrets)
+        project_file = folder / "pimsync.toml"
+        write_project(demo_project(folder, pim), project_file)
+        runner = initialise(session, settings, project_file)
+        demo = _Demo(session, runner, sandbox)
+        last = _walk_through(session, demo, count)
     output = folder / "output"
     session.say()
     session.out.print(demo.recap())
     session.say("the demo worked; look at:", style="bold green")
     session.say(f"  {output}  ({sum(1 for _ in output.glob('*.json'))} product documents)")
     session.say(f"  {project_file}  (the project: connections and the job)")
+    session.say(f"  {folder / 'catalog.jsonl'}  (the same catalog as a JSON Lines file)")
+    port = url.rsplit(":", 1)[-1]
+    session.say("the sandbox stopped with the demo; to run the job again, serve the catalog")
+    session.say(f"again first: pimsync sandbox akeneo --products {count} --port {port}")
     session.say("and with the other commands, in this shell:")
     overridden = [v for v in ("PIMSYNC_DATABASE_URL", "PIMSYNC_SECRET_KEY") if v in os.environ]
     if overridden:

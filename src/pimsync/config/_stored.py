@@ -46,11 +46,14 @@ def save_connection(
     stored = box.open(existing) if existing else {}
     refs: dict[str, dict[str, Any]] = {}
     keep: dict[str, SecretStr] = {}
+    given = values or {}
     for field, ref in config.secret_refs().items():
         if ref.env is not None:
             refs[field] = ref.as_toml()
             continue
-        if ref.prompt:
+        if field in given:
+            keep[field] = given[field]
+        elif ref.prompt:
             keep[field] = prompt(name, field)
         elif field in stored:
             keep[field] = stored[field]
@@ -60,7 +63,7 @@ def save_connection(
                 'has no value for it; use { prompt = true } or { env = "VAR" }'
             )
         refs[field] = {"stored": True}
-    for field, value in (values or {}).items():
+    for field, value in given.items():
         keep[field] = value
         refs[field] = {"stored": True}
     now = datetime.now(UTC)

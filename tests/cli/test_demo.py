@@ -27,9 +27,7 @@ def test_demo_runs_twice_and_leaves_a_working_setup(
         assert "run 1 of pim-to-files (full): succeeded: 50 extracted, 50 created" in (
             result.stdout
         )
-        assert "run 2 of pim-to-files (diff): succeeded: 0 extracted, 0 written" in (
-            result.stdout
-        )
+        assert "run 2 of pim-to-files (diff): succeeded: 0 extracted, 0 written" in (result.stdout)
         assert "3 updated" in result.stdout
         assert "1 disabled" in result.stdout
         assert f"export PIMSYNC_HOME={folder / '.pimsync'}" in result.stdout

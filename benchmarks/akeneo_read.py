@@ -86,7 +86,7 @@ def read_with_pimsync(url: str, mode: str) -> None:
     from pydantic import SecretStr
 
     from pimsync.connectors.akeneo import API, AkeneoClient, AkeneoCredentials, AkeneoProductSource
-    from pimsync.jobs._pipeline import prefetch_pages
+    from pimsync.jobs._pipeline import frozen_heap, prefetch_pages
 
     partitions = mode == "partitioned"
 
@@ -99,6 +99,8 @@ def read_with_pimsync(url: str, mode: str) -> None:
     )
     with AkeneoClient(url, credentials) as client:
         source = AkeneoProductSource(client, partition_by="family" if partitions else None)
+        heap = frozen_heap()  # as during a job run (JobEngine.run)
+        heap.__enter__()
         started = time.perf_counter()
         count = errors = 0
         if mode == "pages":
@@ -110,6 +112,7 @@ def read_with_pimsync(url: str, mode: str) -> None:
                     count += 1
                     errors += record.error is not None
         seconds = time.perf_counter() - started
+        heap.__exit__(None, None, None)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"{count} products in {seconds:.2f} s ({count / seconds:.0f}/s)",

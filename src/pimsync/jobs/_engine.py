@@ -25,7 +25,7 @@ from sqlalchemy import Engine, delete
 
 from pimsync.connectors.base import Change, ItemResult, Op, SourceRecord
 from pimsync.errors import JobLocked, PimsyncError, RejectedRecord
-from pimsync.jobs._pipeline import Loader, prefetch_pages
+from pimsync.jobs._pipeline import Loader, frozen_heap, prefetch_pages
 from pimsync.jobs._report import RunObserver, RunReport, RunStatus, SilentObserver, StreamCounts
 from pimsync.jobs._spec import DeletionPolicy, JobSpec, Mode, StreamSpec
 from pimsync.model import to_json
@@ -104,8 +104,9 @@ class JobEngine:
             started_at=datetime.now(UTC),
         )
         try:
-            for stream in spec.streams:
-                _StreamRun(self._db, spec, stream, mode, dry_run, report, self._observer).run()
+            with frozen_heap():
+                for stream in spec.streams:
+                    _StreamRun(self._db, spec, stream, mode, dry_run, report, self._observer).run()
             report.status = RunStatus.PARTIAL if report.totals().rejected else RunStatus.SUCCEEDED
         except PimsyncError as exc:
             report.status = RunStatus.FAILED

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from pimsync.model import InvalidRecord, Metric, Price, ProductValue, Values
+from pimsync.model import InvalidRecord, Metric, Price, ProductValue, Values, to_json
 
 RAW = {
     "sku": [{"locale": None, "scope": None, "data": "tee-1"}],
@@ -183,6 +183,21 @@ def test_empty_and_php_style_empty_values_parse_to_nothing():
 
 def test_malformed_values_raise_invalid_record_naming_the_record():
     with pytest.raises(InvalidRecord, match="Product 'x'") as caught:
-        Values.from_akeneo({"name": ["not an object"]}, record="Product 'x'")
-
+        Values.from_akeneo({"name": "not a list"}, record="Product 'x'")
     assert caught.value.field == "values"
+
+    # Entries are converted when their attribute is first used: the error comes then.
+    values = Values.from_akeneo({"name": ["not an object"], "sku": []}, record="Product 'x'")
+    with pytest.raises(InvalidRecord, match="Product 'x': malformed values of 'name'") as lazy:
+        values.get("name", "en_US")
+    assert lazy.value.field == "values"
+
+
+def test_values_are_converted_on_first_use_and_compare_by_content():
+    raw = {"name": [{"locale": "en_US", "scope": None, "data": "Bag"}], "weight": []}
+    lazy, eager = Values.from_akeneo(raw), Values.from_akeneo(raw)
+    assert "name" in lazy
+    assert "weight" not in lazy
+    assert lazy.get("name", "en_US") == "Bag"
+    assert lazy == eager
+    assert to_json(lazy) == to_json(Values.of(eager))

@@ -39,4 +39,7 @@ def _default(obj: object) -> object:
             return sorted(obj, key=to_json)
     if isinstance(obj, MappingProxyType):
         return dict(obj)
+    json_form = getattr(obj, "__json__", None)
+    if json_form is not None:  # records that are not dataclasses (e.g. lazily parsed values)
+        return json_form()
     raise TypeError(f"{type(obj).__name__} is not JSON serializable")

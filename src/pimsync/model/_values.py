@@ -16,7 +16,7 @@ lists become tuples and other objects (product links, table rows) stay dicts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeAlias, TypeVar
 
@@ -70,16 +70,23 @@ def _order(value: ProductValue) -> tuple[str, str]:
     return (value.locale or "", value.scope or "")
 
 
-@dataclass(frozen=True, slots=True)
 class Values:
     """The values of a product, product model, asset or record, grouped by attribute.
 
-    The values of each attribute are sorted by (locale, scope), so equal values serialize
-    to equal bytes whatever order the source sent them in. Records must not be mutated:
-    ``by_attribute`` is a plain dict for speed.
+    Values read from Akeneo are checked for shape at once but converted attribute by
+    attribute on first use, so a job pays only for the attributes it maps (a product
+    commonly carries dozens). The values of each attribute are sorted by (locale, scope),
+    so equal values serialize to equal bytes whatever order the source sent them in.
+    Records must not be mutated.
     """
 
-    by_attribute: Mapping[str, tuple[ProductValue, ...]] = field(default_factory=dict)
+    __slots__ = ("_parsed", "_raw", "_record")
+
+    def __init__(self, by_attribute: Mapping[str, tuple[ProductValue, ...]] | None = None) -> None:
+        self._parsed: dict[str, tuple[ProductValue, ...]] = dict(by_attribute or {})
+        # Akeneo entries not converted yet, in the source's attribute order.
+        self._raw: dict[str, list[dict[str, Any]]] | None = None
+        self._record = "values"
 
     @classmethod
     def of(cls, values: Iterable[ProductValue]) -> Values:
@@ -101,34 +108,56 @@ class Values:
 
         The channel is read from ``scope`` (products) or ``channel`` (assets, reference entity
         records); extra keys such as ``linked_data`` and ``attribute_type`` are ignored.
-        Raises :class:`InvalidRecord` when an entry is not an object.
+        Raises :class:`InvalidRecord` when the values are not an object of lists; entries
+        that cannot be converted raise it when their attribute is first used.
         """
+        values = cls()
         if not raw:  # absent, null, or [] for an empty object
-            return cls()
-        by_attribute: dict[str, tuple[ProductValue, ...]] = {}
-        try:
-            for attribute, entries in raw.items():
-                if not entries:
-                    continue
-                parsed = []
-                for entry in entries:
-                    data = entry.get("data")
-                    if type(data) not in _SCALARS:  # skip a call for the common case
-                        data = _data_from_akeneo(data)
-                    parsed.append(
-                        ProductValue(
-                            attribute=attribute,
-                            locale=entry.get("locale"),
-                            scope=entry["scope"] if "scope" in entry else entry.get("channel"),
-                            data=data,
-                        )
-                    )
-                if len(parsed) > 1:
-                    parsed.sort(key=_order)
-                by_attribute[attribute] = tuple(parsed)
-        except (AttributeError, TypeError, ValueError) as error:
-            raise InvalidRecord(record, f"malformed values: {error}", field="values") from None
-        return cls(by_attribute)
+            return values
+        if not isinstance(raw, Mapping):
+            raise InvalidRecord(record, "malformed values: not an object", field="values")
+        for attribute, entries in raw.items():
+            if entries and type(entries) is not list:
+                raise InvalidRecord(
+                    record, f"malformed values: {attribute!r} must be a list", field="values"
+                )
+        values._raw = {attribute: entries for attribute, entries in raw.items() if entries}
+        values._record = record
+        return values
+
+    def _of(self, attribute: str) -> tuple[ProductValue, ...]:
+        parsed = self._parsed.get(attribute)
+        if parsed is not None:
+            return parsed
+        raw = self._raw
+        if raw is None or attribute not in raw:
+            return ()
+        parsed = _parse_entries(attribute, raw[attribute], self._record)
+        self._parsed[attribute] = parsed
+        return parsed
+
+    @property
+    def by_attribute(self) -> Mapping[str, tuple[ProductValue, ...]]:
+        """Every attribute's values (converts any not used yet)."""
+        raw = self._raw
+        if raw is not None:
+            self._parsed = {attribute: self._of(attribute) for attribute in raw}
+            self._raw = None
+        return self._parsed
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Values):
+            return NotImplemented
+        return self.by_attribute == other.by_attribute
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Values({dict(self.by_attribute)!r})"
+
+    def __json__(self) -> Mapping[str, tuple[ProductValue, ...]]:
+        """The form :func:`~pimsync.model.to_json` serializes."""
+        return self.by_attribute
 
     def to_akeneo(self, *, scope_key: str = "scope") -> dict[str, list[dict[str, Any]]]:
         """Write Akeneo's standard format; use ``scope_key="channel"`` for assets and records.
@@ -155,7 +184,7 @@ class Values:
         """
         best: ProductValue | None = None
         best_rank = -1
-        for value in self.by_attribute.get(attribute, ()):
+        for value in self._of(attribute):
             if value.locale is not None and value.locale != locale:
                 continue
             if value.scope is not None and value.scope != scope:
@@ -235,7 +264,7 @@ class Values:
 
     def for_attribute(self, attribute: str) -> tuple[ProductValue, ...]:
         """Return every value of ``attribute`` (all locales and channels)."""
-        return self.by_attribute.get(attribute, ())
+        return self._of(attribute)
 
     def with_values(self, *values: ProductValue) -> Values:
         """Return a copy where ``values`` replace those with the same attribute, locale, scope."""
@@ -253,7 +282,33 @@ class Values:
         return sum(len(values) for values in self.by_attribute.values())
 
     def __contains__(self, attribute: object) -> bool:
-        return attribute in self.by_attribute
+        return isinstance(attribute, str) and bool(self._of(attribute))
+
+
+def _parse_entries(
+    attribute: str, entries: list[dict[str, Any]], record: str
+) -> tuple[ProductValue, ...]:
+    try:
+        parsed = []
+        for entry in entries:
+            data = entry.get("data")
+            if type(data) not in _SCALARS:  # skip a call for the common case
+                data = _data_from_akeneo(data)
+            parsed.append(
+                ProductValue(
+                    attribute=attribute,
+                    locale=entry.get("locale"),
+                    scope=entry["scope"] if "scope" in entry else entry.get("channel"),
+                    data=data,
+                )
+            )
+    except (AttributeError, TypeError, ValueError) as error:
+        raise InvalidRecord(
+            record, f"malformed values of {attribute!r}: {error}", field="values"
+        ) from None
+    if len(parsed) > 1:
+        parsed.sort(key=_order)
+    return tuple(parsed)
 
 
 def _expect(data: ValueData, kind: type[_T], attribute: str) -> _T | None:

@@ -9,7 +9,10 @@ not share a GIL. In the same session this script runs, alternately:
   work as the baseline, through pimsync's auth, retry and pagination layers;
 * pimsync's reader: ``AkeneoProductSource`` read sequentially, each product parsed into
   the canonical model (what a job does before selection);
-* pimsync's reader with two parallel reads over family partitions.
+* pimsync's reader with two parallel reads over family partitions;
+* pimsync's reader converting every value of every product at once (``all-values``), the
+  cost a destination that maps every attribute would pay; values are otherwise converted
+  per attribute on first use.
 
 It also times the sandbox serving one page of 100 products, and each pimsync read runs in a
 subprocess that reports its peak RSS.
@@ -89,6 +92,7 @@ def read_with_pimsync(url: str, mode: str) -> None:
     from pimsync.jobs._pipeline import frozen_heap, prefetch_pages
 
     partitions = mode == "partitioned"
+    convert_all = mode == "all-values"
 
     client_id, secret, user, password = CREDS
     credentials = AkeneoCredentials(
@@ -111,6 +115,8 @@ def read_with_pimsync(url: str, mode: str) -> None:
                 for record in page:
                     count += 1
                     errors += record.error is not None
+                    if convert_all and record.data is not None:
+                        len(record.data.values)  # converts every value now
         seconds = time.perf_counter() - started
         heap.__exit__(None, None, None)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -135,7 +141,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--reader", choices=["pages", "sequential", "partitioned"])
+    parser.add_argument("--reader", choices=["pages", "sequential", "partitioned", "all-values"])
     parser.add_argument("--url")
     args = parser.parse_args()
     if args.reader:
@@ -172,10 +178,12 @@ def main() -> int:
             pages = run([*me, "pages"])
             seq = run([*me, "sequential"])
             par = run([*me, "partitioned"])
+            every = run([*me, "all-values"])
             print(f"round {round_}: baseline    {base}")
             print(f"round {round_}: pages       {pages}  ratio {rate(pages) / rate(base):.2f}")
             print(f"round {round_}: pimsync     {seq}  ratio {rate(seq) / rate(base):.2f}")
             print(f"round {round_}: pimsync x2  {par}  ratio {rate(par) / rate(base):.2f}")
+            print(f"round {round_}: all values  {every}  ratio {rate(every) / rate(base):.2f}")
     finally:
         server.terminate()
         server.wait(30)

@@ -267,6 +267,7 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         expected: Collection[int] = (),
         idempotent: bool | None = None,
+        stream: bool = False,
     ) -> httpx.Response:
         """Send a request, applying the response/error rules; return the final response.
 
@@ -274,6 +275,8 @@ class HttpClient:
         ``expected`` (e.g. ``(404,)`` to treat "absent" as an answer), is returned.
         ``idempotent`` defaults from the method; failures after which the server may have
         acted (5xx, dropped connection) are only retried for idempotent requests.
+        With ``stream``, the body of the returned response is not read: iterate it, then
+        close the response.
 
         Raises :class:`TransientError` when retries are exhausted or not allowed,
         :class:`AuthenticationError` on a 401 that survives a credential refresh,
@@ -296,7 +299,7 @@ class HttpClient:
             target = f"{method} {self._redacted_url(request.url)}"
             started = time.perf_counter()
             try:
-                response = self._client.send(request)
+                response = self._client.send(request, stream=stream)
             except httpx.TransportError as exc:
                 self._log_exchange(target, type(exc).__name__, started)
                 failure = self._transport_failure(exc, request)
@@ -304,6 +307,9 @@ class HttpClient:
                 self._log_exchange(target, response.status_code, started)
                 if response.is_success or response.status_code in expected:
                     return response
+                if stream:  # an error body is small: read it for the message, free the socket
+                    response.read()
+                    response.close()
                 rule = match_response(response.status_code, self._response_rules)
                 if (
                     rule.action is Action.REFRESH_AUTH

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
@@ -57,7 +58,7 @@ def download_media_file(
         else f"{API}/media-files/{quote(code, safe='/')}/download"
     )
     try:
-        response = client.http.request("GET", url)
+        response = client.http.request("GET", url, stream=True)
     except AuthenticationError:
         raise
     except (RemoteError, TransientError) as exc:
@@ -69,7 +70,7 @@ def download_media_file(
     fd, tmp_name = tempfile.mkstemp(dir=blobs, prefix=".download-")
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with closing(response), os.fdopen(fd, "wb") as fh:  # streamed, never held whole
             for chunk in response.iter_bytes(_CHUNK):
                 digest.update(chunk)
                 size += len(chunk)

@@ -1,65 +1,25 @@
-"""Running a sandbox: uvicorn on loopback in a background thread, for tests and the demo."""
+"""Running the Akeneo sandbox: uvicorn on loopback in a background thread."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
 
+from pimsync.sandbox._server import build_server as _build
+from pimsync.sandbox._server import serve_app
 from pimsync.sandbox.akeneo._app import create_app
 from pimsync.sandbox.akeneo._sandbox import AkeneoSandbox
 
 
-def _dropper(server: uvicorn.Server) -> Callable[[tuple[str, int] | None], bool]:
-    def drop(client: tuple[str, int] | None) -> bool:
-        for connection in list(server.server_state.connections):
-            if client is not None and getattr(connection, "client", None) == tuple(client):
-                transport = getattr(connection, "transport", None)
-                if transport is not None:
-                    transport.abort()
-                    return True
-        return False
-
-    return drop
-
-
 def build_server(sb: AkeneoSandbox, host: str = "127.0.0.1", port: int = 0) -> uvicorn.Server:
     """A uvicorn server for ``sb`` (not started); drop_next faults abort its connections."""
-    config = uvicorn.Config(
-        create_app(sb), host=host, port=port, log_level="warning", access_log=False, lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    sb.faults.dropper = _dropper(server)
-    return server
+    return _build(create_app(sb), sb.faults, host, port)
 
 
 @contextmanager
 def serve(sb: AkeneoSandbox, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve ``sb`` in a background thread; yields the base URL; stops on exit.
-
-    ``port=0`` picks a free port. Raises RuntimeError if the server does not start.
-    """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    server = build_server(sb, host, port)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="akeneo-sandbox", daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            sock.close()
-            raise RuntimeError("the Akeneo sandbox did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://{host}:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    """Serve ``sb`` in a background thread; yields the base URL; stops on exit."""
+    with serve_app(create_app(sb), sb.faults, name="Akeneo sandbox", host=host, port=port) as url:
+        yield url

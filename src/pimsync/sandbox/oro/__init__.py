@@ -1,0 +1,19 @@
+"""A local stand-in for the OroCommerce back-office JSON:API (``/admin/api``).
+
+    sb = OroSandbox()
+    with serve(sb) as base_url:
+        ...
+
+It follows the API brief (``/work/shared/reference/oro/API.md``): OAuth 2 client
+credentials at ``/oauth2-token``, JSON:API documents, Oro filters and paging, Oro-shaped
+error documents, stock read-only resources (405), and injected faults (``sb.faults``).
+"""
+
+from pimsync.sandbox.akeneo._faults import Faults
+from pimsync.sandbox.oro._app import create_app
+from pimsync.sandbox.oro._auth import Credentials
+from pimsync.sandbox.oro._documents import ApiError
+from pimsync.sandbox.oro._sandbox import OroSandbox
+from pimsync.sandbox.oro._server import build_server, serve
+
+__all__ = ["ApiError", "Credentials", "Faults", "OroSandbox", "build_server", "create_app", "serve"]

@@ -1,0 +1,340 @@
+"""The ASGI app: the token route, bearer check, JSON:API header checks, resource routes."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from pimsync.sandbox.akeneo._faults import FaultMiddleware
+from pimsync.sandbox.oro._auth import TokenError, TokenIssuer
+from pimsync.sandbox.oro._documents import (
+    API,
+    JSON_API,
+    ApiError,
+    Renderer,
+    empty_response,
+    error_response,
+    not_found,
+    request_error,
+    vnd_response,
+)
+from pimsync.sandbox.oro._query import Page, predicate, sort, sparse_fields
+from pimsync.sandbox.oro._sandbox import OroSandbox
+from pimsync.sandbox.oro._schema import ResourceType
+from pimsync.sandbox.oro._store import Key, Record, Store
+from pimsync.sandbox.oro._writes import Written
+
+SYNC_LIMIT = 100
+SYNC_INCLUDED_LIMIT = 50
+MAX_DELETE = 100
+
+
+class BearerMiddleware:
+    """API routes need a valid bearer token; Oro answers 401 with an empty body."""
+
+    def __init__(self, app: ASGIApp, tokens: TokenIssuer) -> None:
+        self.app = app
+        self.tokens = tokens
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(API + "/"):
+            authorization = None
+            for name, value in scope["headers"]:
+                if name == b"authorization":
+                    authorization = value.decode("latin-1")
+            if not self.tokens.valid(authorization):
+                headers = {} if authorization else {"WWW-Authenticate": 'Basic realm="Secured"'}
+                await empty_response(401, headers)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _check_headers(request: Request) -> None:
+    """415/406 on media-type parameters, as Oro's CheckRequestType does."""
+    content_type = request.headers.get("content-type", "")
+    if JSON_API in content_type and content_type.strip() != JSON_API:
+        raise ApiError(
+            415, "unsupported media type", f'The "{content_type}" media type is not supported.'
+        )
+    accept = [a.strip() for a in request.headers.get("accept", "").split(",") if a.strip()]
+    ours = [a for a in accept if a.startswith(JSON_API)]
+    if ours and all(a != JSON_API for a in ours):
+        raise ApiError(406, "not acceptable", "The media type parameters are not supported.")
+
+
+async def _body(request: Request) -> Any:
+    try:
+        return orjson.loads(await request.body() or b"null")
+    except orjson.JSONDecodeError:
+        raise request_error("The request body is not valid JSON.") from None
+
+
+class Api:
+    """The request handlers of one sandbox."""
+
+    def __init__(self, sb: OroSandbox) -> None:
+        self.sb = sb
+
+    def _type(self, request: Request, method: str) -> ResourceType | Response:
+        name = request.path_params["type"]
+        rtype = self.sb.types.get(name)
+        if rtype is None:
+            raise ApiError(404, "entity type constraint", f"Unknown entity type: {name}.")
+        _check_headers(request)
+        if method not in rtype.methods:
+            return empty_response(405, {"Allow": rtype.allow_header()})
+        return rtype
+
+    def _renderer(self, request: Request) -> Renderer:
+        modes = {m.strip() for m in request.headers.get("x-include", "").split(";")}
+        params = request.query_params.multi_items()
+        return Renderer(
+            str(request.base_url), sparse_fields(params), hateoas="noHateoas" not in modes
+        )
+
+    def _included(self, request: Request, primary: list[Record]) -> list[Record]:
+        paths = [p for p in request.query_params.get("include", "").split(",") if p]
+        store: Store = self.sb.store
+        seen: set[Key] = {(r["type"], r["id"]) for r in primary}
+        found: list[Record] = []
+        for path in paths:
+            level = primary
+            for name in path.split("."):
+                following: list[Record] = []
+                for record in level:
+                    if name not in self.sb.types[record["type"]].relationships:
+                        raise ApiError(
+                            400,
+                            "include constraint",
+                            f'The relationship "{name}" does not exist.',
+                            parameter="include",
+                        )
+                    links = record["relationships"].get(name)
+                    for link in [links] if isinstance(links, dict) else (links or []):
+                        target = store.get(link["type"], link["id"])
+                        if target is not None:
+                            following.append(target)
+                            if (target["type"], target["id"]) not in seen:
+                                seen.add((target["type"], target["id"]))
+                                found.append(target)
+                level = following
+        return found
+
+    # --- collection ---------------------------------------------------------------------
+
+    async def collection(self, request: Request) -> Response:
+        method = request.method
+        rtype = self._type(request, method)
+        if isinstance(rtype, Response):
+            return rtype
+        if method == "GET":
+            return self._list(request, rtype)
+        if method == "POST":
+            return await self._create(request, rtype)
+        if method == "PATCH":
+            return await self._batch(request, rtype)
+        return self._delete_list(request, rtype)
+
+    def _list(self, request: Request, rtype: ResourceType) -> Response:
+        params = request.query_params
+        test = predicate(rtype, params.multi_items())
+        page = Page.parse(dict(params))
+        with self.sb.store.lock:
+            matching = sort(
+                rtype, [r for r in self.sb.store.all(rtype.name) if test(r)], params.get("sort")
+            )
+            chunk, more = page.slice(matching)
+            included = self._included(request, chunk)
+            renderer = self._renderer(request)
+            body: dict[str, Any] = {"data": renderer.many(chunk)}
+            if renderer.hateoas:
+                body["links"] = self._page_links(request, page, more)
+            if included:
+                body["included"] = renderer.many(included)
+        headers = {}
+        if "totalCount" in request.headers.get("x-include", ""):
+            headers["X-Include-Total-Count"] = str(len(matching))
+        return vnd_response(body, headers=headers)
+
+    @staticmethod
+    def _page_links(request: Request, page: Page, more: bool) -> dict[str, str]:
+        base = str(request.url).split("?")[0]
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "page[number]"]
+
+        def at(number: int) -> str:
+            extra = [("page[number]", str(number))] if number > 1 else []
+            query = urlencode(params + extra)
+            return f"{base}?{query}" if query else base
+
+        links = {"self": at(page.number)}
+        if page.number > 1:
+            links["first"] = at(1)
+            links["prev"] = at(page.number - 1)
+        if more:
+            links["next"] = at(page.number + 1)
+        return links
+
+    async def _create(self, request: Request, rtype: ResourceType) -> Response:
+        document = await _body(request)
+        with self.sb.store.lock:
+            tx, writer = self.sb.transaction()
+            written = writer.write(rtype.name, document)
+            tx.commit()
+            return self._written(request, written, 201 if written.created else 200)
+
+    def _written(self, request: Request, written: Written, status: int) -> Response:
+        renderer = self._renderer(request)
+        body: dict[str, Any] = {"data": renderer.resource(written.primary)}
+        echoed = [
+            renderer.resource(r, {"includeId": temp} if temp is not None else None)
+            for r, temp in written.included
+        ]
+        keys = {(r["type"], r["id"]) for r, _ in written.included}
+        extra = [
+            r
+            for r in self._included(request, [written.primary])
+            if (r["type"], r["id"]) not in keys
+        ]
+        if echoed or extra:
+            body["included"] = echoed + renderer.many(extra)
+        return vnd_response(body, status)
+
+    async def _batch(self, request: Request, rtype: ResourceType) -> Response:
+        mode = request.headers.get("x-mode", "async")
+        if mode not in ("sync", "async"):
+            raise ApiError(400, "request data constraint", 'The "X-Mode" header is invalid.')
+        if mode == "async":
+            raise ApiError(501, "not implemented", "The sandbox implements only X-Mode: sync.")
+        document = await _body(request)
+        data = document.get("data") if isinstance(document, dict) else None
+        included = document.get("included", []) if isinstance(document, dict) else []
+        if not isinstance(data, list) or not isinstance(included, list):
+            raise request_error("The primary data object collection should exist.", "/data")
+        if len(data) > SYNC_LIMIT or len(included) > SYNC_INCLUDED_LIMIT:
+            raise request_error(
+                "The data limit for the synchronous operation exceeded. The maximum number of "
+                f"records that can be processed by the synchronous operation is {SYNC_LIMIT}."
+            )
+        renderer = self._renderer(request)
+        out: list[dict[str, Any]] = []
+        with self.sb.store.lock:
+            tx, writer = self.sb.transaction()
+            written: list[tuple[Written, Any]] = []
+            for index, item in enumerate(data):
+                if not isinstance(item, dict):
+                    raise request_error(
+                        "The primary data object should be an object.", f"/data/{index}"
+                    )
+                meta = item.get("meta") or {}
+                update = isinstance(meta, dict) and bool(meta.get("update"))
+                url_id = str(item.get("id")) if update else None
+                written.append(
+                    (
+                        writer.write_item(
+                            rtype, item, included if index == 0 else [], url_id, f"/data/{index}"
+                        ),
+                        item.get("id"),
+                    )
+                )
+            tx.commit()
+            for result, data_id in written:
+                meta = {"dataId": str(data_id)} if data_id is not None else None
+                out.append(renderer.resource(result.primary, meta))
+            echoed = [
+                renderer.resource(r, {"includeId": t} if t else None)
+                for result, _ in written
+                for r, t in result.included
+            ]
+        body: dict[str, Any] = {"data": out}
+        if echoed:
+            body["included"] = echoed
+        return vnd_response(body)
+
+    def _delete_list(self, request: Request, rtype: ResourceType) -> Response:
+        items = request.query_params.multi_items()
+        if not any(k.startswith("filter") for k, _ in items):
+            raise ApiError(400, "filter constraint", "At least one filter must be provided.")
+        test = predicate(rtype, items)
+        with self.sb.store.lock:
+            doomed = [r["id"] for r in self.sb.store.all(rtype.name) if test(r)][:MAX_DELETE]
+            tx, writer = self.sb.transaction()
+            for id_ in doomed:
+                writer.delete(rtype.name, id_)
+            tx.commit()
+        headers = {}
+        if "deletedCount" in request.headers.get("x-include", ""):
+            headers["X-Include-Deleted-Count"] = str(len(doomed))
+        return empty_response(204, headers)
+
+    # --- one record ---------------------------------------------------------------------
+
+    async def item(self, request: Request) -> Response:
+        method = request.method
+        rtype = self._type(request, method)
+        if isinstance(rtype, Response):
+            return rtype
+        id_ = request.path_params["id"]
+        if method == "GET":
+            with self.sb.store.lock:
+                record = self.sb.store.get(rtype.name, id_)
+                if record is None:
+                    raise not_found()
+                renderer = self._renderer(request)
+                body: dict[str, Any] = {"data": renderer.resource(record)}
+                included = self._included(request, [record])
+                if included:
+                    body["included"] = renderer.many(included)
+            return vnd_response(body)
+        if method == "PATCH":
+            document = await _body(request)
+            with self.sb.store.lock:
+                tx, writer = self.sb.transaction()
+                written = writer.write(rtype.name, document, id_)
+                tx.commit()
+                return self._written(request, written, 201 if written.created else 200)
+        with self.sb.store.lock:
+            tx, writer = self.sb.transaction()
+            writer.delete(rtype.name, id_)
+            tx.commit()
+        return empty_response(204)
+
+
+def create_app(sb: OroSandbox) -> ASGIApp:
+    """The sandbox's ASGI app: faults first, then authentication, then the routes."""
+    app = FastAPI(title="OroCommerce sandbox", openapi_url=None, docs_url=None, redoc_url=None)
+    api = Api(sb)
+
+    async def token(request: Request) -> Response:
+        try:
+            body = sb.tokens.grant(await request.body(), request.headers.get("content-type", ""))
+        except TokenError as exc:
+            return Response(orjson.dumps(exc.body), exc.status, media_type="application/json")
+        return Response(orjson.dumps(body), media_type="application/json")
+
+    every = ["GET", "POST", "PATCH", "DELETE"]
+    app.add_api_route("/oauth2-token", token, methods=["POST"])
+    app.add_api_route(API + "/{type}", api.collection, methods=every)
+    app.add_api_route(API + "/{type}/{id}", api.item, methods=every)
+
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return error_response(exc)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 405:
+            return empty_response(405)
+        return error_response(
+            ApiError(exc.status_code, "not found http exception", str(exc.detail))
+        )
+
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(HTTPException, http_error)
+    return FaultMiddleware(BearerMiddleware(app, sb.tokens), sb.faults, sb.requests)

@@ -1,0 +1,219 @@
+"""Per-type validation and defaults, applied to every record a write touches."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pimsync.sandbox.oro._documents import ApiError
+from pimsync.sandbox.oro._store import Record, Transaction
+
+_SKU = re.compile(r"^[-_a-zA-Z0-9]*$")
+MAX_STRING = 255
+Rule = Callable[[Transaction, Record, str], None]
+
+
+def invalid(title: str, detail: str, pointer: str) -> ApiError:
+    return ApiError(400, title, detail, pointer=pointer)
+
+
+def blank(pointer: str) -> ApiError:
+    return invalid("not blank constraint", "This value should not be blank.", pointer)
+
+
+def _choice(record: Record, name: str, choices: tuple[str, ...], pointer: str) -> None:
+    attributes = record["attributes"]
+    attributes.setdefault(name, choices[0])
+    if attributes[name] not in choices:
+        raise invalid(
+            "choice constraint",
+            "The value you selected is not a valid choice.",
+            f"{pointer}/attributes/{name}",
+        )
+
+
+def _required_links(record: Record, names: tuple[str, ...], pointer: str) -> None:
+    for name in names:
+        if not record["relationships"].get(name):
+            raise blank(f"{pointer}/relationships/{name}/data")
+
+
+def _product(tx: Transaction, record: Record, pointer: str) -> None:
+    attributes = record["attributes"]
+    sku = attributes.get("sku")
+    where = f"{pointer}/attributes/sku"
+    if not isinstance(sku, str) or not sku:
+        raise blank(where)
+    if not 3 <= len(sku) <= MAX_STRING:
+        raise invalid(
+            "length constraint",
+            f"This value should have between 3 and {MAX_STRING} characters.",
+            where,
+        )
+    if not _SKU.match(sku):
+        raise invalid("regex constraint", "This value is not valid.", where)
+    for other in tx.all("products"):
+        if other["id"] != record["id"] and other["attributes"]["sku"].lower() == sku.lower():
+            raise invalid("unique entity constraint", "This value is already used.", where)
+    _choice(record, "status", ("disabled", "enabled"), pointer)
+    _choice(record, "productType", ("simple", "configurable", "kit"), pointer)
+    _required_links(
+        record, ("names", "attributeFamily", "primaryUnitPrecision", "inventory_status"), pointer
+    )
+    names = [tx.get("productnames", n["id"]) for n in record["relationships"]["names"]]
+    if not any(n is not None and n["relationships"].get("localization") is None for n in names):
+        raise invalid(
+            "not blank constraint",
+            "The product name for the default localization should not be blank.",
+            f"{pointer}/relationships/names/data",
+        )
+    relationships = record["relationships"]
+    relationships.setdefault("unitPrecisions", [])
+    if relationships["primaryUnitPrecision"] not in relationships["unitPrecisions"]:
+        relationships["unitPrecisions"].append(relationships["primaryUnitPrecision"])
+    attributes.setdefault("variantFields", [])
+    for key in ("featured", "newArrival"):
+        attributes.setdefault(key, False)
+    for key in ("brand", "category"):
+        relationships.setdefault(key, None)
+    for key in ("descriptions", "variantLinks"):
+        relationships.setdefault(key, [])
+
+
+def _localized(field: str) -> Rule:
+    def rule(tx: Transaction, record: Record, pointer: str) -> None:
+        value = record["attributes"].setdefault(field, None)
+        record["attributes"].setdefault("fallback", None)
+        record["relationships"].setdefault("localization", None)
+        if isinstance(value, str) and len(value) > MAX_STRING:
+            raise invalid(
+                "length constraint",
+                f"This value is too long. It should have {MAX_STRING} characters or less.",
+                f"{pointer}/attributes/{field}",
+            )
+
+    return rule
+
+
+def _unit_precision(tx: Transaction, record: Record, pointer: str) -> None:
+    _required_links(record, ("unit",), pointer)
+    attributes = record["attributes"]
+    attributes.setdefault("precision", 0)
+    attributes.setdefault("conversionRate", 1)
+    attributes.setdefault("sell", True)
+
+
+def _price_list(tx: Transaction, record: Record, pointer: str) -> None:
+    attributes = record["attributes"]
+    if not attributes.get("name"):
+        raise blank(f"{pointer}/attributes/name")
+    currencies = attributes.get("priceListCurrencies")
+    if not isinstance(currencies, list) or not currencies:
+        raise blank(f"{pointer}/attributes/priceListCurrencies")
+    attributes.setdefault("active", True)
+    attributes.setdefault("productAssignmentRule", None)
+    attributes.setdefault("containSchedule", False)
+    attributes.setdefault("actual", True)
+
+
+def _money(value: Any, pointer: str) -> str:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise invalid("type constraint", "This value should be of type numeric.", pointer) from None
+    return f"{number:.4f}"
+
+
+def _product_price(tx: Transaction, record: Record, pointer: str) -> None:
+    attributes = record["attributes"]
+    for name in ("quantity", "currency", "value"):
+        if attributes.get(name) in (None, ""):
+            raise blank(f"{pointer}/attributes/{name}")
+    _required_links(record, ("priceList", "product", "unit"), pointer)
+    attributes["value"] = _money(attributes["value"], f"{pointer}/attributes/value")
+    quantity = attributes["quantity"]
+    if not isinstance(quantity, (int, float)) or quantity < 0:
+        raise invalid(
+            "range constraint",
+            "This value should be 0 or more.",
+            f"{pointer}/attributes/quantity",
+        )
+    links = record["relationships"]
+    price_list = tx.get("pricelists", links["priceList"]["id"])
+    if (
+        price_list is not None
+        and attributes["currency"] not in (price_list["attributes"]["priceListCurrencies"])
+    ):
+        raise invalid(
+            "product price currency constraint",
+            "Currency is not allowed for this price list.",
+            f"{pointer}/attributes/currency",
+        )
+    product = tx.get("products", links["product"]["id"])
+    if product is not None:
+        units = {
+            p["relationships"]["unit"]["id"]
+            for p in (
+                tx.get("productunitprecisions", link["id"])
+                for link in product["relationships"].get("unitPrecisions", [])
+            )
+            if p is not None
+        }
+        if links["unit"]["id"] not in units:
+            raise invalid(
+                "product price allowed units constraint",
+                "The unit is not allowed for this product.",
+                f"{pointer}/relationships/unit/data",
+            )
+    key = _price_key(record)
+    for other in tx.all("productprices"):
+        if other["id"] != record["id"] and _price_key(other) == key:
+            raise invalid(
+                "unique entity constraint", "Product has duplication of product prices.", pointer
+            )
+
+
+def _price_key(record: Record) -> tuple[Any, ...]:
+    links, attributes = record["relationships"], record["attributes"]
+    return (
+        links["product"]["id"],
+        links["priceList"]["id"],
+        float(attributes["quantity"]),
+        links["unit"]["id"],
+        attributes["currency"],
+    )
+
+
+def _brand(tx: Transaction, record: Record, pointer: str) -> None:
+    record["attributes"].setdefault("externalId", None)
+    if "status" not in record["attributes"]:
+        raise blank(f"{pointer}/attributes/status")
+    _choice(record, "status", ("disabled", "enabled"), pointer)
+
+
+def _variant_link(tx: Transaction, record: Record, pointer: str) -> None:
+    _required_links(record, ("parentProduct", "product"), pointer)
+    record["attributes"].setdefault("visible", True)
+
+
+RULES: dict[str, Rule] = {
+    "products": _product,
+    "productnames": _localized("string"),
+    "localizedfallbackvalues": _localized("string"),
+    "productunitprecisions": _unit_precision,
+    "pricelists": _price_list,
+    "productprices": _product_price,
+    "brands": _brand,
+    "productvariantlinks": _variant_link,
+}
+
+# Owned collections whose items point back at their owner.
+BACK_REFERENCES: dict[tuple[str, str], str] = {
+    ("products", "names"): "product",
+    ("products", "descriptions"): "product",
+    ("products", "unitPrecisions"): "product",
+    ("products", "primaryUnitPrecision"): "product",
+    ("products", "variantLinks"): "parentProduct",
+}

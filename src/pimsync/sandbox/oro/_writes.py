@@ -1,0 +1,278 @@
+"""Create, update and delete through a transaction: included records, temp ids, to-many links."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pimsync.sandbox.oro._documents import ApiError, not_found, request_error
+from pimsync.sandbox.oro._rules import BACK_REFERENCES, RULES
+from pimsync.sandbox.oro._schema import READ_ONLY_ATTRIBUTES, ResourceType
+from pimsync.sandbox.oro._store import Key, Record, Transaction, new_record
+
+# Attributes Oro computes; a request may send them and they are ignored.
+_COMPUTED = {"pricelists": frozenset({"containSchedule", "actual"})}
+
+
+@dataclass
+class Written:
+    """The outcome of one write: the primary record and the included ones with temp ids."""
+
+    primary: Record
+    created: bool
+    included: list[tuple[Record, str | None]] = field(default_factory=list)
+
+
+def _conflict(detail: str, pointer: str) -> ApiError:
+    return ApiError(409, "conflict constraint", detail, pointer=pointer)
+
+
+def _extra(name: str, pointer: str) -> ApiError:
+    return ApiError(
+        400,
+        "extra fields constraint",
+        f'This form should not contain extra fields: "{name}".',
+        pointer=pointer,
+    )
+
+
+class Writer:
+    """Applies JSON:API write documents to a transaction; ``now`` stamps timestamps."""
+
+    def __init__(
+        self,
+        types: Mapping[str, ResourceType],
+        tx: Transaction,
+        now: str,
+        new_id: Callable[[str], str],
+    ) -> None:
+        self.types = types
+        self.tx = tx
+        self.now = now
+        self._new_id = new_id
+        self._ids: dict[Key, str] = {}  # (type, temp id) -> real id
+        self._pending: set[Key] = set()
+
+    # --- whole documents ------------------------------------------------------------
+
+    def write(self, type_: str, doc: Any, url_id: str | None = None) -> Written:
+        """POST (``url_id`` None) or PATCH one document. Raises ApiError."""
+        rtype = self.types[type_]
+        if not isinstance(doc, dict) or not isinstance(doc.get("data"), dict):
+            raise request_error("The primary data object should exist.", "/data")
+        data: dict[str, Any] = doc["data"]
+        included = doc.get("included", [])
+        if not isinstance(included, list):
+            raise request_error("The included data should be an array.", "/included")
+        return self.write_item(rtype, data, included, url_id)
+
+    def write_item(
+        self,
+        rtype: ResourceType,
+        data: dict[str, Any],
+        included: list[Any],
+        url_id: str | None,
+        where: str = "/data",
+    ) -> Written:
+        """One primary record and its included records (temp ids shared per writer)."""
+        if data.get("type") != rtype.name:
+            raise _conflict(
+                "The entity class must be the same as the entity class in the request URL.",
+                f"{where}/type",
+            )
+        meta = data.get("meta") or {}
+        upsert = bool(meta.get("upsert")) if isinstance(meta, dict) else False
+        if upsert and not rtype.client_ids:
+            raise ApiError(
+                400,
+                "value constraint",
+                "The upsert operation is not allowed.",
+                pointer=f"{where}/meta/upsert",
+            )
+        given = data.get("id")
+        if url_id is not None and given != url_id:
+            raise _conflict(
+                "The 'id' property of the primary data object should be the same as the "
+                "'id' parameter of the request URL.",
+                f"{where}/id",
+            )
+        if url_id is None and isinstance(meta, dict) and meta.get("update"):
+            url_id = str(given)
+        if rtype.client_ids and url_id is None and not given:
+            raise ApiError(
+                400, "not blank constraint", "The identifier is mandatory.", pointer=f"{where}/id"
+            )
+        key_id = url_id if url_id is not None else (str(given) if rtype.client_ids else None)
+        existing = self.tx.get(rtype.name, key_id) if key_id is not None else None
+        if url_id is not None and existing is None and not upsert:
+            raise not_found()
+        if url_id is None and existing is not None and not upsert:
+            raise _conflict("The entity already exists.", f"{where}/id")
+        created = existing is None
+        if created:
+            real = key_id or self._new_id_for(rtype.name, data)
+            record = new_record(rtype.name, real)
+            if given is not None:
+                self._ids[(rtype.name, str(given))] = real
+        else:
+            assert existing is not None
+            record = copy.deepcopy(existing)
+        self._pending.add((rtype.name, record["id"]))
+        targets = self._assign_included(included)
+        self._apply(rtype, record, data, where, created)
+        written = Written(record, created)
+        for index, (item, temp, is_new) in enumerate(targets):
+            item_type = self.types[item["type"]]
+            pointer = f"/included/{index}"
+            self._apply(item_type, item["record"], item["data"], pointer, is_new)
+            written.included.append((item["record"], temp))
+        self._back_references(record)
+        for entry, pointer in [(record, where)] + [
+            (rec, f"/included/{i}") for i, (rec, _) in enumerate(written.included)
+        ]:
+            rule = RULES.get(entry["type"])
+            if rule is not None:
+                rule(self.tx, entry, pointer)
+        return written
+
+    def delete(self, type_: str, id_: str) -> None:
+        """Remove a record, its owned collections and, for a product, its prices."""
+        record = self.tx.get(type_, id_)
+        if record is None:
+            raise not_found()
+        rtype = self.types[type_]
+        for name, rel in rtype.relationships.items():
+            links = record["relationships"].get(name)
+            if rel.owned and isinstance(links, list):
+                for link in links:
+                    self.tx.remove(rel.target, link["id"])
+        if type_ == "products":
+            for price in self.tx.all("productprices"):
+                if price["relationships"]["product"]["id"] == id_:
+                    self.tx.remove("productprices", price["id"])
+        self.tx.remove(type_, id_)
+
+    # --- pieces ------------------------------------------------------------------------
+
+    def _new_id_for(self, type_: str, data: dict[str, Any]) -> str:
+        if type_ == "productprices":
+            rel = (data.get("relationships") or {}).get("priceList") or {}
+            linkage = rel.get("data") if isinstance(rel, dict) else None
+            price_list = linkage.get("id") if isinstance(linkage, dict) else None
+            return f"{uuid.uuid4()}-{self._ids.get(('pricelists', str(price_list)), price_list)}"
+        return self._new_id(type_)
+
+    def _assign_included(
+        self, included: list[Any]
+    ) -> list[tuple[dict[str, Any], str | None, bool]]:
+        """Give every included record its real id before any linkage is resolved."""
+        targets: list[tuple[dict[str, Any], str | None, bool]] = []
+        for index, item in enumerate(included):
+            pointer = f"/included/{index}"
+            if not isinstance(item, dict) or item.get("type") not in self.types:
+                raise ApiError(
+                    400,
+                    "entity type constraint",
+                    f"Unknown entity type: {item.get('type') if isinstance(item, dict) else ''}.",
+                    pointer=f"{pointer}/type",
+                )
+            type_, temp = str(item["type"]), item.get("id")
+            if temp is None:
+                raise ApiError(
+                    400,
+                    "not blank constraint",
+                    "The identifier is mandatory.",
+                    pointer=f"{pointer}/id",
+                )
+            meta = item.get("meta") or {}
+            if isinstance(meta, dict) and meta.get("update"):
+                existing = self.tx.get(type_, str(temp))
+                if existing is None:
+                    raise ApiError(
+                        404,
+                        "not found http exception",
+                        "The entity does not exist.",
+                        pointer=pointer,
+                    )
+                record, is_new, echoed = copy.deepcopy(existing), False, None
+            else:
+                real = str(temp) if self.types[type_].client_ids else self._new_id_for(type_, item)
+                self._ids[(type_, str(temp))] = real
+                record, is_new, echoed = new_record(type_, real), True, str(temp)
+            self._pending.add((type_, record["id"]))
+            targets.append(({"type": type_, "record": record, "data": item}, echoed, is_new))
+        return targets
+
+    def _apply(
+        self, rtype: ResourceType, record: Record, data: dict[str, Any], pointer: str, new: bool
+    ) -> None:
+        attributes = data.get("attributes") or {}
+        if not isinstance(attributes, dict):
+            raise request_error('The "attributes" property should be an object.', pointer)
+        ignored = READ_ONLY_ATTRIBUTES | _COMPUTED.get(rtype.name, frozenset())
+        for name, value in attributes.items():
+            if name in ignored:
+                continue
+            if name not in rtype.attributes:
+                raise _extra(name, pointer)
+            record["attributes"][name] = value
+        relationships = data.get("relationships") or {}
+        if not isinstance(relationships, dict):
+            raise request_error('The "relationships" property should be an object.', pointer)
+        for name, value in relationships.items():
+            rel = rtype.relationships.get(name)
+            if rel is None:
+                raise _extra(name, pointer)
+            where = f"{pointer}/relationships/{name}/data"
+            if not isinstance(value, dict) or "data" not in value:
+                raise request_error("The relationship should have 'data' property.", where)
+            linkage = value["data"]
+            if rel.many:
+                if not isinstance(linkage, list):
+                    raise request_error('The "data" property should be an array.', where)
+                new_links = [
+                    self._link(rel.target, item, f"{where}/{i}") for i, item in enumerate(linkage)
+                ]
+                if rel.owned:
+                    kept = {link["id"] for link in new_links}
+                    for old in record["relationships"].get(name, []):
+                        if old["id"] not in kept:
+                            self.tx.remove(rel.target, old["id"])
+                record["relationships"][name] = new_links
+            elif linkage is None:
+                record["relationships"][name] = None
+            else:
+                record["relationships"][name] = self._link(rel.target, linkage, where)
+        if rtype.timestamps:
+            if new:
+                record["attributes"]["createdAt"] = self.now
+            record["attributes"]["updatedAt"] = self.now
+        self.tx.put(record)
+
+    def _link(self, target: str, linkage: Any, pointer: str) -> dict[str, str]:
+        if not isinstance(linkage, dict) or "type" not in linkage or "id" not in linkage:
+            raise request_error("The relationship should have 'type' and 'id' properties.", pointer)
+        if linkage["type"] != target:
+            raise ApiError(400, "form constraint", "This value is not valid.", pointer=pointer)
+        real = self._ids.get((target, str(linkage["id"])), str(linkage["id"]))
+        if (target, real) not in self._pending and self.tx.get(target, real) is None:
+            raise ApiError(400, "form constraint", "The entity does not exist.", pointer=pointer)
+        return {"type": target, "id": real}
+
+    def _back_references(self, record: Record) -> None:
+        for (owner, name), back in BACK_REFERENCES.items():
+            if owner != record["type"]:
+                continue
+            links = record["relationships"].get(name) or []
+            for link in [links] if isinstance(links, dict) else links:
+                key = (link["type"], link["id"])
+                child = self.tx.get(*key)
+                if child is None:
+                    continue
+                if key not in self.tx.staged:
+                    child = copy.deepcopy(child)
+                child["relationships"][back] = {"type": owner, "id": record["id"]}
+                self.tx.put(child)

@@ -1,0 +1,382 @@
+"""The Oro back-office JSON:API client: OAuth, JSON:API requests, paging, capabilities.
+
+Every page is either read or reported: a page that still fails after the HTTP layer's
+retries raises :class:`FatalSourceError` naming its URL, never ends the walk quietly.
+Writes that Oro refuses with an error document (400, 409, 422) raise
+:class:`OroRejected` carrying the parsed :class:`OroError` entries, so writers can turn
+them into per-record rejections.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+import orjson
+
+from pimsync.connectors.http import (
+    DEFAULT_RETRY_POLICY,
+    DEFAULT_TIMEOUT,
+    BearerTokenAuth,
+    CachedTokenProvider,
+    HttpClient,
+    OAuthToken,
+    Redactor,
+    RetryPolicy,
+    resolve_next_link,
+)
+from pimsync.errors import (
+    AuthenticationError,
+    FatalSourceError,
+    RemoteError,
+    TransientError,
+)
+
+from ._auth import OroCredentials, OroTokenFetcher
+from ._capabilities import Capabilities
+from ._documents import MEDIA_TYPE, Document, OroError, Resource, join_messages, parse_document
+from ._documents import parse_errors as _parse_errors
+
+__all__ = ["API", "PAGE_SIZE", "SYNC_BATCH_LIMIT", "OroClient", "OroRejected", "Page"]
+
+log = logging.getLogger("pimsync.oro")
+
+API = "/admin/api"
+PAGE_SIZE = 100  # Oro has no maximum by default; the brief advises 100-500
+SYNC_BATCH_LIMIT = 100  # primary records per X-Mode: sync request (sync_processing_limit)
+SYNC_BATCH_INCLUDED_LIMIT = 50  # included records per X-Mode: sync request
+_REJECTED = (400, 409, 422)
+
+
+class OroRejected(RemoteError):
+    """Oro refused a write with an error document; ``errors`` are its entries."""
+
+    def __init__(
+        self, message: str, errors: Sequence[OroError], *, status_code: int, url: str
+    ) -> None:
+        super().__init__(message, status_code=status_code, url=url)
+        self.errors = list(errors)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list: its URL, number (from 1) and parsed document."""
+
+    url: str
+    number: int
+    document: Document
+
+
+class OroClient:
+    """One connection to an OroCommerce back office (pooled keep-alive HTTP plus OAuth).
+
+    Tokens come from the client-credentials grant (or the password grant when the
+    credentials carry a username), are renewed 60 s before expiry and once on a 401.
+    The client secret, password and tokens are registered with the redactor.
+
+    ``version`` (e.g. ``"6.1.10"``) decides :attr:`capabilities`; unknown means none.
+    ``transport`` replaces the network in tests; ``sleep`` avoids real waits there.
+    Raises :class:`~pimsync.errors.ConfigError` for plain HTTP to a non-loopback host
+    without ``allow_insecure_http``, or an unreadable ``version``.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: OroCredentials,
+        *,
+        version: str | None = None,
+        allow_insecure_http: bool = False,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        base_url = base_url.rstrip("/")
+        self.capabilities = Capabilities.for_version(version)
+        self.version = version
+        self.redactor = Redactor([credentials.client_secret, credentials.password])
+        common: dict[str, Any] = {
+            "redactor": self.redactor,
+            "allow_insecure_http": allow_insecure_http,
+            "timeout": timeout,
+            "retry": retry,
+            "transport": transport,
+            "sleep": sleep,
+        }
+        self._token_http = HttpClient(base_url, **common)
+        self.tokens = CachedTokenProvider(
+            OroTokenFetcher(self._token_http, credentials), redactor=self.redactor
+        )
+        self.http = HttpClient(
+            base_url, auth=BearerTokenAuth(self.tokens), headers={"Accept": MEDIA_TYPE}, **common
+        )
+        self.page_size = page_size
+        self._categories_writable: bool | None = None
+
+    @property
+    def base_url(self) -> str:
+        return str(self.http.base_url).rstrip("/")
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.http.close()
+        self._token_http.close()
+
+    def token(self) -> OAuthToken:
+        """A valid access token (signing in if needed): the cheapest credentials check."""
+        return self.tokens.token()
+
+    # -- reading -------------------------------------------------------------------
+
+    def get(
+        self,
+        type_: str,
+        id_: str,
+        *,
+        include: Sequence[str] = (),
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Document | None:
+        """One resource with its ``included`` records; None when Oro answers 404."""
+        query = dict(params or {})
+        if include:
+            query["include"] = ",".join(include)
+        response = self.http.request(
+            "GET", f"{API}/{type_}/{id_}", params=query or None, headers=headers, expected=(404,)
+        )
+        if response.status_code == 404:
+            return None
+        return self._document(response)
+
+    def pages(
+        self,
+        type_: str,
+        filters: Mapping[str, str] | None = None,
+        *,
+        include: Sequence[str] = (),
+        fields: Mapping[str, str] | None = None,
+        sort: str | None = None,
+    ) -> Iterator[Page]:
+        """Every page of ``GET /admin/api/{type}``, following ``links.next``.
+
+        ``filters`` maps a field (``"sku"``) or a field with operator (``"updatedAt[gte]"``)
+        to its value (commas mean OR). ``page[size]`` is :attr:`page_size`. Raises
+        :class:`FatalSourceError` naming the page URL when a page fails after retries or
+        is not a list document, :class:`AuthenticationError` when credentials are refused.
+        """
+        query = self._list_query(filters, include, fields, sort)
+        url: str | None = f"{API}/{type_}"
+        number = 0
+        seen: set[str] = set()
+        while url is not None:
+            number += 1
+            response = self._read_page(url, query, number)
+            current = str(response.request.url)
+            seen.add(current)
+            try:
+                document = self._document(response)
+            except RemoteError as exc:
+                raise FatalSourceError(
+                    f"cannot read page {number} at {self._shown(current)}: {exc}"
+                ) from exc
+            if not document.is_collection:
+                raise FatalSourceError(
+                    f"page {number} at {self._shown(current)} is not a JSON:API list"
+                )
+            yield Page(self._shown(current), number, document)
+            link = document.next_link
+            url, query = (resolve_next_link(current, link) if link else None), {}
+            if url is not None and url in seen:
+                raise FatalSourceError(
+                    f"pagination loop at {self._shown(url)}: page {number} links back to it"
+                )
+
+    def list(
+        self,
+        type_: str,
+        filters: Mapping[str, str] | None = None,
+        *,
+        include: Sequence[str] = (),
+        fields: Mapping[str, str] | None = None,
+    ) -> Iterator[Resource]:
+        """Every resource of :meth:`pages`, in order (``included`` is on the pages)."""
+        for page in self.pages(type_, filters, include=include, fields=fields):
+            yield from page.document.data
+
+    def count(self, type_: str, filters: Mapping[str, str] | None = None) -> int | None:
+        """The number of matching records (``X-Include: totalCount``), None if not given."""
+        query = self._list_query(filters, (), None, None)
+        query["page[size]"] = 1
+        response = self.http.request(
+            "GET", f"{API}/{type_}", params=query, headers={"X-Include": "totalCount"}
+        )
+        value = response.headers.get("X-Include-Total-Count")
+        return int(value) if value is not None and value.isdigit() else None
+
+    # -- writing -------------------------------------------------------------------
+
+    def create(
+        self, type_: str, document: Mapping[str, Any], *, headers: Mapping[str, str] | None = None
+    ) -> tuple[Document, bool]:
+        """``POST /admin/api/{type}``: the stored resource and whether it was created
+        (201; an upsert that updated answers 200). Raises :class:`OroRejected`."""
+        response = self._write("POST", f"{API}/{type_}", document, headers)
+        return self._document(response), response.status_code == 201
+
+    def update(
+        self,
+        type_: str,
+        id_: str,
+        document: Mapping[str, Any],
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[Document, bool]:
+        """``PATCH /admin/api/{type}/{id}``: the stored resource and whether it was created
+        (only with ``meta.upsert``). Raises :class:`OroRejected` (404 included)."""
+        response = self._write("PATCH", f"{API}/{type_}/{id_}", document, headers)
+        return self._document(response), response.status_code == 201
+
+    def delete(self, type_: str, id_: str, *, headers: Mapping[str, str] | None = None) -> bool:
+        """``DELETE /admin/api/{type}/{id}``; False when it was already gone (404)."""
+        response = self.http.request(
+            "DELETE", f"{API}/{type_}/{id_}", headers=headers, expected=(404,)
+        )
+        return response.status_code != 404
+
+    def batch_sync(self, type_: str, document: Mapping[str, Any]) -> Document:
+        """``PATCH /admin/api/{type}`` with ``X-Mode: sync`` (6.0.4+): all records are
+        written atomically, in order. Raises :class:`OroRejected` when any is refused
+        (nothing is written then), :class:`TransientError` when Oro continues the batch
+        asynchronously (202): a later retry finds what it wrote."""
+        response = self._write("PATCH", f"{API}/{type_}", document, {"X-Mode": "sync"})
+        if response.status_code == 202:
+            where = response.headers.get("Content-Location", "an asyncoperation")
+            raise TransientError(
+                f"the synchronous batch on {type_} took too long and continues as {where}"
+            )
+        return self._document(response)
+
+    # -- capabilities --------------------------------------------------------------
+
+    def categories_writable(self) -> bool:
+        """Whether ``POST /admin/api/categories`` is allowed (read-only in CE; probed once).
+
+        Asks ``OPTIONS`` for the ``Allow`` header. If that gives none, POSTs a document of
+        a deliberately wrong type: 405 means read-only; a type-mismatch error means POST
+        is allowed. Neither probe can create a record.
+        """
+        if self._categories_writable is None:
+            self._categories_writable = self._probe_post("categories")
+        return self._categories_writable
+
+    def _probe_post(self, type_: str) -> bool:
+        path = f"{API}/{type_}"
+        response = self.http.request("OPTIONS", path, expected=range(400, 500))
+        allow = response.headers.get("Allow")
+        if response.is_success and allow is not None:
+            return "POST" in {m.strip().upper() for m in allow.split(",")}
+        probe = {"data": {"type": "pimsync-capability-probe", "attributes": {}}}
+        response = self.http.request(
+            "POST",
+            path,
+            content=orjson.dumps(probe),
+            headers={"Content-Type": MEDIA_TYPE},
+            expected=range(400, 500),
+        )
+        return response.status_code != 405
+
+    # -- internals -----------------------------------------------------------------
+
+    def _write(
+        self,
+        method: str,
+        path: str,
+        document: Mapping[str, Any],
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        response = self.http.request(
+            method,
+            path,
+            content=orjson.dumps(document),
+            headers={"Content-Type": MEDIA_TYPE, **(headers or {})},
+            expected=(*_REJECTED, 404),
+        )
+        if response.status_code in (*_REJECTED, 404):
+            errors = _parse_errors(self._body(response))
+            if not errors:
+                errors = [OroError(str(response.status_code), response.reason_phrase, "")]
+            raise OroRejected(
+                self.redactor.redact(f"{method} {path}: {join_messages(errors)}"),
+                errors,
+                status_code=response.status_code,
+                url=self._shown(str(response.request.url)),
+            )
+        return response
+
+    def _read_page(self, url: str, query: Mapping[str, str | int], number: int) -> httpx.Response:
+        try:
+            return self.http.request("GET", url, params=query or None)
+        except AuthenticationError:
+            raise
+        except (TransientError, RemoteError) as exc:
+            full = self.http.base_url.join(url).copy_merge_params(dict(query))
+            shown = self._shown(str(full))
+            raise FatalSourceError(f"cannot read page {number} at {shown}: {exc}") from exc
+
+    def _list_query(
+        self,
+        filters: Mapping[str, str] | None,
+        include: Sequence[str],
+        fields: Mapping[str, str] | None,
+        sort: str | None,
+    ) -> dict[str, str | int]:
+        query: dict[str, str | int] = {"page[size]": self.page_size}
+        for name, value in (filters or {}).items():
+            field, bracket, operator = name.partition("[")
+            query[f"filter[{field}]{bracket}{operator}"] = value
+        if include:
+            query["include"] = ",".join(include)
+        for type_, names in (fields or {}).items():
+            query[f"fields[{type_}]"] = names
+        if sort:
+            query["sort"] = sort
+        return query
+
+    def _document(self, response: httpx.Response) -> Document:
+        body = self.http.decode_json(response)
+        try:
+            return parse_document(body)
+        except ValueError as exc:
+            url = self._shown(str(response.request.url))
+            raise RemoteError(
+                f"{response.request.method} {url}: {exc}",
+                status_code=response.status_code,
+                url=url,
+            ) from exc
+
+    @staticmethod
+    def _body(response: httpx.Response) -> Any:
+        try:
+            return orjson.loads(response.content) if response.content else None
+        except orjson.JSONDecodeError:
+            return None
+
+    def _shown(self, url: str) -> str:
+        return self.redactor.redact(url)

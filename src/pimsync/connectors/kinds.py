@@ -11,6 +11,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from pimsync.connectors.akeneo import SECRET_FIELDS, AkeneoSettings, check_akeneo
+from pimsync.connectors.oro import SECRET_FIELDS as ORO_SECRET_FIELDS
+from pimsync.connectors.oro import OroSettings, check_oro
 from pimsync.errors import ConfigError
 
 
@@ -90,6 +92,14 @@ KINDS: dict[str, ConnectorKind] = {
             ("source",),
             check_akeneo,
             secret_fields=SECRET_FIELDS,
+        ),
+        ConnectorKind(
+            "oro",
+            "an OroCommerce back office through its JSON:API (products)",
+            OroSettings,
+            ("destination",),
+            check_oro,
+            secret_fields=ORO_SECRET_FIELDS,
         ),
     )
 }

@@ -14,7 +14,8 @@ import orjson
 
 __all__ = ["to_json"]
 
-_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NAIVE_UTC
+# NON_STR_KEYS: destination payloads may key by None (e.g. Oro's default localization).
+_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
 
 
 def to_json(obj: object) -> bytes:

@@ -22,7 +22,7 @@ import httpx
 import orjson
 from pydantic import SecretStr
 
-from pimsync.errors import AuthenticationError, RemoteError
+from pimsync.errors import AuthenticationError, ConfigError
 
 from ._redact import Redactor
 
@@ -200,35 +200,58 @@ def request_token(
     *,
     json: Mapping[str, Any] | None = None,
     data: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    system: str = "an OAuth server",
+    refused: tuple[int, ...] = (400, 401),
+    absent: tuple[int, ...] = (404, 405),
     default_lifetime: timedelta = timedelta(hours=1),
     clock: Callable[[], datetime] = _utc_now,
 ) -> OAuthToken:
     """POST an OAuth token request (JSON or form body) and parse the token response.
 
     Retries like any request (a repeated token request is harmless). Raises
-    :class:`AuthenticationError` when the server refuses the credentials (400 or 401,
-    as RFC 6749 answers ``invalid_grant`` / ``invalid_client``) or answers without a
-    token, :class:`~pimsync.errors.TransientError` when it stays unavailable, and
-    :class:`RemoteError` for other errors.
+    :class:`AuthenticationError` ("authentication failed for <base URL>: <message>") when
+    the server answers a ``refused`` status (RFC 6749 servers answer ``invalid_grant`` /
+    ``invalid_client`` with 400 or 401; some use 403 or 422); :class:`ConfigError` naming
+    ``system`` when the URL is invalid, the token endpoint is ``absent``, or the answer is
+    not a JSON token; :class:`~pimsync.errors.TransientError` when it stays unavailable.
     """
+    where = client.redactor.redact(str(client.base_url).rstrip("/"))
+
+    def not_the_system(why: str) -> ConfigError:
+        return ConfigError(f"{where} does not look like {system} ({why}); check the connection URL")
+
     requested_at = clock()  # the lifetime counts from the request, not the answer
-    response = client.request(
-        "POST", url, json=json, data=data, expected=(400, 401), idempotent=True
-    )
-    if response.status_code in (400, 401):
+    try:
+        response = client.request(
+            "POST",
+            url,
+            json=json,
+            data=data,
+            headers=headers,
+            expected=refused + absent,
+            idempotent=True,
+        )
+    except httpx.InvalidURL as exc:
+        raise ConfigError(f"{where} is not a valid URL: {exc}") from None
+    if response.status_code in absent:
+        raise not_the_system(f"{url} answers {response.status_code}")
+    if response.status_code in refused:
+        from ._client import remote_message
+
+        message = client.redactor.redact(remote_message(response))
         raise AuthenticationError(
-            f"credentials refused by {client.describe(response)}",
+            f"authentication failed for {where}: {message}",
             status_code=response.status_code,
-            url=client.redactor.redact(str(response.request.url)),
+            url=where,
         )
     try:
         payload = orjson.loads(response.content)
-    except orjson.JSONDecodeError as exc:
-        raise RemoteError(
-            f"the token response from {client.redactor.redact(str(response.request.url))} "
-            "is not JSON",
-            status_code=response.status_code,
-        ) from exc
-    if not isinstance(payload, dict):
-        raise AuthenticationError("the token response is not a JSON object")
+    except orjson.JSONDecodeError:
+        kind = response.headers.get("Content-Type", "unknown content")
+        raise not_the_system(
+            f"{url} answers {response.status_code} with {kind}, not JSON"
+        ) from None
+    if not isinstance(payload, dict) or not payload.get("access_token"):
+        raise not_the_system("its token endpoint answers without an access token")
     return OAuthToken.from_response(payload, now=requested_at, default_lifetime=default_lifetime)

@@ -13,14 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
 
-import httpx
-import orjson
 from pydantic import SecretStr
 
-from pimsync.connectors.http import HttpClient, OAuthToken, remote_message
-from pimsync.errors import AuthenticationError, ConfigError
+from pimsync.connectors.http import HttpClient, OAuthToken, request_token
+from pimsync.errors import AuthenticationError
 
 __all__ = ["TOKEN_PATH", "OroCredentials", "OroTokenFetcher"]
 
@@ -105,44 +102,12 @@ class OroTokenFetcher:
         return self._request(self._credentials.grant())
 
     def _request(self, grant: Mapping[str, str]) -> OAuthToken:
-        requested_at = self._clock()  # the lifetime counts from the request
-        try:
-            response = self._client.request(
-                "POST",
-                TOKEN_PATH,
-                json=dict(grant),
-                expected=_REFUSED + _NOT_ORO,
-                idempotent=True,  # a repeated token request is harmless
-            )
-        except httpx.InvalidURL as exc:
-            raise ConfigError(f"{self._where()} is not a valid URL: {exc}") from None
-        if response.status_code in _NOT_ORO:
-            raise self._not_oro(f"{TOKEN_PATH} answers {response.status_code}")
-        if response.status_code in _REFUSED:
-            message = self._client.redactor.redact(remote_message(response))
-            raise AuthenticationError(
-                f"authentication failed for {self._where()}: {message}",
-                status_code=response.status_code,
-                url=self._where(),
-            )
-        payload = self._payload(response)
-        if not isinstance(payload, dict) or not payload.get("access_token"):
-            raise self._not_oro("its token endpoint answers without an access token")
-        return OAuthToken.from_response(payload, now=requested_at)
-
-    def _payload(self, response: httpx.Response) -> Any:
-        try:
-            return orjson.loads(response.content)
-        except orjson.JSONDecodeError:
-            kind = response.headers.get("Content-Type", "unknown content")
-            raise self._not_oro(
-                f"{TOKEN_PATH} answers {response.status_code} with {kind}, not JSON"
-            ) from None
-
-    def _not_oro(self, why: str) -> ConfigError:
-        return ConfigError(
-            f"{self._where()} does not look like OroCommerce ({why}); check the connection URL"
+        return request_token(
+            self._client,
+            TOKEN_PATH,
+            json=dict(grant),
+            system="OroCommerce",
+            refused=_REFUSED,
+            absent=_NOT_ORO,
+            clock=self._clock,
         )
-
-    def _where(self) -> str:
-        return self._client.redactor.redact(str(self._client.base_url).rstrip("/"))

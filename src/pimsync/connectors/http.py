@@ -12,16 +12,20 @@
 * :func:`iter_pages` and :func:`resolve_next_link` — pagination that never stops
   silently.
 
+* :class:`OAuthSession` — the base of a connector's client: the API client and the
+  token client wired together, as the Akeneo and Oro clients use it.
+
 Typical wiring for an OAuth API::
 
-    redactor = Redactor([settings.client_secret, settings.password])
-    token_client = HttpClient(base_url, redactor=redactor, auth=BasicAuth(client_id, secret))
-    tokens = CachedTokenProvider(
-        lambda previous: request_token(token_client, "/api/oauth/v1/token", json=grant),
-        redactor=redactor,
-    )
-    api = HttpClient(base_url, redactor=redactor, auth=BearerTokenAuth(tokens))
-    for page in iter_pages(api, "/api/rest/v1/products", next_link=hal_next):
+    class ShopClient(OAuthSession):
+        def __init__(self, base_url: str, credentials: ShopCredentials) -> None:
+            super().__init__(
+                base_url,
+                lambda token_http: ShopTokenFetcher(token_http, credentials),
+                secrets=(credentials.secret, credentials.password),
+            )
+
+    for page in iter_pages(client.http, "/api/products", next_link=hal_next):
         ...
 """
 
@@ -56,6 +60,7 @@ from ._retry import (
     full_jitter,
     parse_retry_after,
 )
+from ._session import OAuthSession
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -74,6 +79,7 @@ __all__ = [
     "ErrorRule",
     "HttpClient",
     "NextLink",
+    "OAuthSession",
     "OAuthToken",
     "RedactingFilter",
     "Redactor",

@@ -14,19 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
 from pimsync.connectors.http import (
     DEFAULT_RETRY_POLICY,
     DEFAULT_TIMEOUT,
-    BearerTokenAuth,
-    CachedTokenProvider,
-    HttpClient,
-    OAuthToken,
-    Redactor,
+    OAuthSession,
     RetryPolicy,
     resolve_next_link,
 )
@@ -70,7 +65,7 @@ class Page:
     count: int | None = None
 
 
-class AkeneoClient:
+class AkeneoClient(OAuthSession):
     """One connection to an Akeneo PIM (a pooled keep-alive HTTP client plus OAuth).
 
     Tokens come from the password grant, are renewed with the refresh_token grant shortly
@@ -94,52 +89,21 @@ class AkeneoClient:
         sleep: Callable[[float], None] = time.sleep,
         page_size: int = PAGE_SIZE,
     ) -> None:
-        base_url = base_url.rstrip("/")
-        self.redactor = Redactor([credentials.secret, credentials.password])
-        common: dict[str, Any] = {
-            "redactor": self.redactor,
-            "allow_insecure_http": allow_insecure_http,
-            "timeout": timeout,
-            "retry": retry,
-            "transport": transport,
-            "sleep": sleep,
-        }
-        self._token_http = HttpClient(base_url, **common)
-        self.tokens = CachedTokenProvider(
-            AkeneoTokenFetcher(self._token_http, credentials), redactor=self.redactor
+        super().__init__(
+            base_url,
+            lambda token_http: AkeneoTokenFetcher(token_http, credentials),
+            secrets=(credentials.secret, credentials.password),
+            allow_insecure_http=allow_insecure_http,
+            timeout=timeout,
+            retry=retry,
+            transport=transport,
+            sleep=sleep,
         )
-        self.http = HttpClient(base_url, auth=BearerTokenAuth(self.tokens), **common)
         self.page_size = page_size
         # The PIM's Date header and the local monotonic time it was seen at.
         self._last_date: tuple[datetime, float] | None = None
         self._lock = threading.Lock()
         self._unavailable: set[str] = set()
-
-    @property
-    def base_url(self) -> str:
-        return str(self.http.base_url).rstrip("/")
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.http.close()
-        self._token_http.close()
-
-    def token(self) -> OAuthToken:
-        """A valid access token (signing in if needed): the cheapest credentials check.
-
-        Raises :class:`AuthenticationError` or :class:`~pimsync.errors.ConfigError`.
-        """
-        return self.tokens.token()
 
     # -- reading -------------------------------------------------------------------
 

@@ -13,8 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
 import orjson
@@ -22,11 +21,7 @@ import orjson
 from pimsync.connectors.http import (
     DEFAULT_RETRY_POLICY,
     DEFAULT_TIMEOUT,
-    BearerTokenAuth,
-    CachedTokenProvider,
-    HttpClient,
-    OAuthToken,
-    Redactor,
+    OAuthSession,
     RetryPolicy,
     resolve_next_link,
 )
@@ -72,7 +67,7 @@ class Page:
     document: Document
 
 
-class OroClient:
+class OroClient(OAuthSession):
     """One connection to an OroCommerce back office (pooled keep-alive HTTP plus OAuth).
 
     Tokens come from the client-credentials grant (or the password grant when the
@@ -98,50 +93,21 @@ class OroClient:
         sleep: Callable[[float], None] = time.sleep,
         page_size: int = PAGE_SIZE,
     ) -> None:
-        base_url = base_url.rstrip("/")
+        super().__init__(
+            base_url,
+            lambda token_http: OroTokenFetcher(token_http, credentials),
+            secrets=(credentials.client_secret, credentials.password),
+            headers={"Accept": MEDIA_TYPE},
+            allow_insecure_http=allow_insecure_http,
+            timeout=timeout,
+            retry=retry,
+            transport=transport,
+            sleep=sleep,
+        )
         self.capabilities = Capabilities.for_version(version)
         self.version = version
-        self.redactor = Redactor([credentials.client_secret, credentials.password])
-        common: dict[str, Any] = {
-            "redactor": self.redactor,
-            "allow_insecure_http": allow_insecure_http,
-            "timeout": timeout,
-            "retry": retry,
-            "transport": transport,
-            "sleep": sleep,
-        }
-        self._token_http = HttpClient(base_url, **common)
-        self.tokens = CachedTokenProvider(
-            OroTokenFetcher(self._token_http, credentials), redactor=self.redactor
-        )
-        self.http = HttpClient(
-            base_url, auth=BearerTokenAuth(self.tokens), headers={"Accept": MEDIA_TYPE}, **common
-        )
         self.page_size = page_size
         self._categories_writable: bool | None = None
-
-    @property
-    def base_url(self) -> str:
-        return str(self.http.base_url).rstrip("/")
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.http.close()
-        self._token_http.close()
-
-    def token(self) -> OAuthToken:
-        """A valid access token (signing in if needed): the cheapest credentials check."""
-        return self.tokens.token()
 
     # -- reading -------------------------------------------------------------------
 

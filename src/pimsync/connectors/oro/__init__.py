@@ -25,7 +25,7 @@ from ._documents import (
     parse_errors,
     resource_object,
 )
-from ._products import OroProduct, product_payload
+from ._products import OroImage, OroPrice, OroProduct, product_payload
 from ._settings import SECRET_FIELDS, OroSettings, check_oro, connect
 from ._writer import EXT_ID_HEADERS, OroProductWriter
 
@@ -42,6 +42,8 @@ __all__ = [
     "OroClient",
     "OroCredentials",
     "OroError",
+    "OroImage",
+    "OroPrice",
     "OroProduct",
     "OroProductWriter",
     "OroRejected",

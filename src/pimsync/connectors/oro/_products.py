@@ -13,10 +13,50 @@ from typing import Any
 
 from ._documents import linkage, resource_object
 
-__all__ = ["PRODUCT_STATUSES", "PRODUCT_TYPES", "OroProduct", "product_payload"]
+__all__ = [
+    "IMAGE_TYPES",
+    "PRODUCT_STATUSES",
+    "PRODUCT_TYPES",
+    "OroImage",
+    "OroPrice",
+    "OroProduct",
+    "product_payload",
+]
 
 PRODUCT_STATUSES = frozenset({"enabled", "disabled"})
 PRODUCT_TYPES = frozenset({"simple", "configurable", "kit"})
+IMAGE_TYPES = frozenset({"main", "listing", "additional"})
+
+
+@dataclass(frozen=True, slots=True)
+class OroPrice:
+    """One product price: ``value`` in ``currency`` on the price list ``price_list`` (an
+    Oro id), for ``quantity`` of ``unit`` (None: the product's primary unit).
+
+    ``value`` and ``quantity`` are decimal strings, so equal prices hash the same.
+    """
+
+    price_list: str
+    currency: str
+    value: str
+    quantity: str = "1"
+    unit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OroImage:
+    """One product image, uploaded as a ``files`` record inside a ``productimages`` one.
+
+    ``key`` identifies the content (the Akeneo media file code, which changes when the
+    file does); the writer fetches the bytes through its image loader only when Oro does
+    not already hold a file named ``filename`` for the product. ``types`` is a subset of
+    ``main``, ``listing``, ``additional``.
+    """
+
+    key: str
+    filename: str
+    mime_type: str
+    types: tuple[str, ...] = ("additional",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +70,20 @@ class OroProduct:
       created (on update Oro keeps the unit precisions it has).
     * ``inventory_status`` — ``in_stock``, ``out_of_stock`` or ``discontinued``.
     * ``category`` / ``brand`` — ids of existing records, or None for none.
-    * ``attributes`` — further attributes by their API name (custom scalar attributes).
+    * ``descriptions`` / ``short_descriptions`` / ``slugs`` — localized like ``names``;
+      an empty mapping clears them.
+    * ``attributes`` — further attributes by their API name (custom scalar attributes);
+      ``None`` clears a value.
     * ``relationships`` — further relationship members, sent as given
-      (e.g. ``{"color": {"data": {"type": "...", "id": "red"}}}``).
+      (e.g. ``{"color": {"data": {"type": "...", "id": "red"}}}``; ``{"data": None}`` or
+      ``{"data": []}`` clears).
+    * ``prices`` — every price the product should have; others on the same price lists
+      are removed.
+    * ``images`` — every image the product should have, in order.
+    * ``variant_fields`` — for a configurable product, the custom attributes that tell
+      its variants apart.
+    * ``variant_parent`` — for a variant, the SKU of its configurable product (None: not
+      a variant, and any link to a parent is removed).
     """
 
     sku: str
@@ -45,8 +96,15 @@ class OroProduct:
     inventory_status: str = "in_stock"
     category: str | None = None
     brand: str | None = None
+    descriptions: Mapping[str | None, str] = field(default_factory=dict)
+    short_descriptions: Mapping[str | None, str] = field(default_factory=dict)
+    slugs: Mapping[str | None, str] = field(default_factory=dict)
     attributes: Mapping[str, Any] = field(default_factory=dict)
     relationships: Mapping[str, Any] = field(default_factory=dict)
+    prices: tuple[OroPrice, ...] = ()
+    images: tuple[OroImage, ...] = ()
+    variant_fields: tuple[str, ...] = ()
+    variant_parent: str | None = None
 
     @classmethod
     def coerce(cls, payload: Any) -> OroProduct:
@@ -80,6 +138,15 @@ class OroProduct:
             raise ValueError(f"status: {self.status!r} is not enabled or disabled")
         if self.product_type not in PRODUCT_TYPES:
             raise ValueError(f"product_type: {self.product_type!r} is not one of {PRODUCT_TYPES}")
+        if self.variant_fields and self.product_type != "configurable":
+            raise ValueError("variant_fields: only a configurable product has variant fields")
+        for image in self.images:
+            unknown = set(image.types) - IMAGE_TYPES
+            if unknown:
+                raise ValueError(f"images: unknown image type(s) {sorted(unknown)}")
+        for kind in ("main", "listing"):
+            if sum(kind in image.types for image in self.images) > 1:
+                raise ValueError(f"images: more than one {kind} image")
 
 
 def product_payload(

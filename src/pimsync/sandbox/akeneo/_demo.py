@@ -43,6 +43,7 @@ _ATTRIBUTES: dict[str, tuple[str, str, bool, bool, dict[str, Any]]] = {
     "sku": ("pim_catalog_identifier", "erp", False, False, {"unique": True}),
     "name": ("pim_catalog_text", "marketing", True, False, {"max_characters": 255}),
     "description": ("pim_catalog_textarea", "marketing", True, True, {"wysiwyg_enabled": True}),
+    "brand": ("pim_catalog_simpleselect", "marketing", False, False, {}),
     "color": ("pim_catalog_simpleselect", "variation", False, False, {}),
     "size": ("pim_catalog_simpleselect", "variation", False, False, {}),
     "price": ("pim_catalog_price_collection", "erp", False, False, {"decimals_allowed": True}),
@@ -58,7 +59,11 @@ _ATTRIBUTES: dict[str, tuple[str, str, bool, bool, dict[str, Any]]] = {
     "picture": ("pim_catalog_image", "media", False, False, {"allowed_extensions": ["png"]}),
 }
 _GROUPS = ("marketing", "erp", "technical", "variation", "media")
-_COMMON = ("sku", "name", "description", "price", "weight", "eco_label", "release_date", "picture")
+_COMMON = (
+    *("sku", "name", "description", "brand", "price", "weight", "eco_label", "release_date"),
+    "picture",
+)
+BRANDS = ("alderwood", "brightline", "copperfox", "dunmore")
 
 
 def labels(text: str) -> dict[str, str]:
@@ -168,6 +173,10 @@ def _structure(store: CatalogStore) -> None:
         c: {"code": c, "attribute": "color", "sort_order": i, "labels": labels(c.title())}
         for i, c in enumerate(catalog._COLORS)
     }
+    store.attribute_options["brand"] = {
+        b: {"code": b, "attribute": "brand", "sort_order": i, "labels": labels(b.title())}
+        for i, b in enumerate(BRANDS)
+    }
     store.attribute_options["size"] = {
         s: {"code": s, "attribute": "size", "sort_order": i, "labels": labels(s)}
         for i, s in enumerate(_SIZES)
@@ -189,7 +198,9 @@ def _structure(store: CatalogStore) -> None:
     store.family_variants["tshirts"] = {
         "tshirts_color_size": {
             "code": "tshirts_color_size",
-            "common_attributes": ["name", "description", "price", "eco_label", "release_date"],
+            "common_attributes": [
+                *("name", "description", "brand", "price", "eco_label", "release_date")
+            ],
             "variant_attribute_sets": [
                 {"level": 1, "axes": ["color"], "attributes": ["color", "picture"]},
                 {"level": 2, "axes": ["size"], "attributes": ["size", "sku", "weight"]},
@@ -200,7 +211,9 @@ def _structure(store: CatalogStore) -> None:
     store.family_variants["shoes"] = {
         "shoes_color": {
             "code": "shoes_color",
-            "common_attributes": ["name", "description", "price", "eco_label", "release_date"],
+            "common_attributes": [
+                *("name", "description", "brand", "price", "eco_label", "release_date")
+            ],
             "variant_attribute_sets": [
                 {"level": 1, "axes": ["color"], "attributes": ["color", "picture", "sku", "weight"]}
             ],
@@ -250,7 +263,7 @@ def _variants(store: CatalogStore, items: list[Record]) -> None:
         group = tshirts[start : start + 6]
         first = group[0]
         root = f"tshirt_{first['identifier'].lower()}"
-        common = {k: first["values"][k] for k in ("name", "description", "price")}
+        common = {k: first["values"][k] for k in ("name", "description", "brand", "price")}
         store.product_models[root] = _model(root, "tshirts_color_size", None, common, first)
         colors = catalog._COLORS[(start // 6) % 3 :: 3][:2]
         for k, p in enumerate(group):
@@ -261,16 +274,18 @@ def _variants(store: CatalogStore, items: list[Record]) -> None:
                 store.product_models[sub] = _model(sub, "tshirts_color_size", root, pick, p)
             p["values"]["color"] = [{"locale": None, "scope": None, "data": color}]
             p["values"]["size"] = [{"locale": None, "scope": None, "data": _SIZES[k % 3]}]
+            p["values"]["brand"] = first["values"]["brand"]  # inherited from the root
             p["parent"] = sub
     shoes = [p for p in items if p["family"] == "shoes"]
     for start in range(0, len(shoes) - 3, 4):
         group = shoes[start : start + 4]
         first = group[0]
         root = f"shoe_{first['identifier'].lower()}"
-        common = {k: first["values"][k] for k in ("name", "description", "price")}
+        common = {k: first["values"][k] for k in ("name", "description", "brand", "price")}
         store.product_models[root] = _model(root, "shoes_color", None, common, first)
         for k, p in enumerate(group):
             p["values"]["color"] = [{"locale": None, "scope": None, "data": catalog._COLORS[k]}]
+            p["values"]["brand"] = first["values"]["brand"]
             p["parent"] = root
 
 
@@ -280,6 +295,8 @@ def _enrich(p: Record, index: int) -> None:
     color = values["color"][0]["data"]
     family = p["family"]
     values["eco_label"] = [{"locale": None, "scope": None, "data": index % 3 == 0}]
+    brand = BRANDS[(index // len(catalog._FAMILIES)) % len(BRANDS)]
+    values["brand"] = [{"locale": None, "scope": None, "data": brand}]
     release = (catalog.EPOCH - timedelta(days=index % 700)).date().isoformat()
     values["release_date"] = [{"locale": None, "scope": None, "data": f"{release}T00:00:00+00:00"}]
     if index % 10:  # every tenth product lacks its picture, so completeness varies

@@ -17,6 +17,7 @@ from pimsync.connectors.akeneo import (
     AkeneoCatalog,
     AkeneoClient,
     AkeneoCredentials,
+    AkeneoProductModelSource,
     AkeneoProductSource,
     AkeneoSettings,
     check_akeneo,
@@ -297,3 +298,19 @@ def test_a_failing_page_fails_the_run_without_advancing_the_watermark(
     assert PRODUCTS in (report.error or "")
     with state_db.connect() as conn:
         assert _sync.get_watermark(conn, "export", "products") is None
+
+
+def test_model_source_yields_root_models_and_reads_them_back(demo: tuple[Any, str]) -> None:
+    sb, url = demo
+    roots = {code for code, m in sb.store.product_models.items() if m["parent"] is None}
+    subs = {code for code, m in sb.store.product_models.items() if m["parent"] is not None}
+    assert roots and subs
+    with connect(sb, url) as client:
+        source = AkeneoProductModelSource(client)
+        extracted = [r for page in source.extract(Window(since=None)) for r in page]
+        assert {r.key for r in extracted} == roots
+        assert all(r.data is not None and r.data.is_root for r in extracted)
+        root, sub = sorted(roots)[0], sorted(subs)[0]
+        found = {r.key: r for r in source.read([root, sub, "no_such_model"])}
+    assert found[root].data is not None and found[root].data.code == root
+    assert found[sub].deleted and found["no_such_model"].deleted

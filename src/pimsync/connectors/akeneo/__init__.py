@@ -6,7 +6,8 @@
 * :class:`AkeneoCatalog` — readers for every entity, yielding pages of
   :class:`~pimsync.connectors.base.SourceRecord` of model records.
 * :class:`ProductSearch` — filters pushed down to Akeneo (``search`` and friends).
-* :class:`AkeneoProductSource` — products for the job engine.
+* :class:`AkeneoProductSource` / :class:`AkeneoProductModelSource` — products and root
+  product models for the job engine.
 * :func:`download_media_file` — media files into a content-addressed cache.
 * :class:`AkeneoSettings`, :func:`connect`, :func:`check_akeneo` — the ``akeneo``
   connection kind.
@@ -18,7 +19,7 @@ from ._media import CachedMedia, download_media_file
 from ._readers import STREAMS, AkeneoCatalog, EntityStream, parse_item
 from ._search import Completeness, ProductSearch, akeneo_datetime
 from ._settings import SECRET_FIELDS, AkeneoSettings, check_akeneo, connect
-from ._source import NO_FAMILY, AkeneoProductSource
+from ._source import NO_FAMILY, AkeneoProductModelSource, AkeneoProductSource
 
 __all__ = [
     "API",
@@ -30,6 +31,7 @@ __all__ = [
     "AkeneoCatalog",
     "AkeneoClient",
     "AkeneoCredentials",
+    "AkeneoProductModelSource",
     "AkeneoProductSource",
     "AkeneoSettings",
     "AkeneoTokenFetcher",

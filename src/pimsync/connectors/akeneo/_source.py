@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Literal
+from urllib.parse import quote
 
 from pimsync.connectors.base import SourceRecord, Window
-from pimsync.model import Product
+from pimsync.errors import RemoteError
+from pimsync.model import Product, ProductModel
 
 from ._client import AkeneoClient
-from ._readers import LEGACY_PRODUCTS, PRODUCTS, AkeneoCatalog
+from ._readers import LEGACY_PRODUCTS, PRODUCT_MODELS, PRODUCTS, AkeneoCatalog, parse_item
 from ._search import ProductSearch
 
-__all__ = ["NO_FAMILY", "AkeneoProductSource"]
+__all__ = ["NO_FAMILY", "AkeneoProductModelSource", "AkeneoProductSource"]
 
 NO_FAMILY = ""
 """The partition of products without a family (when partitioning by family)."""
@@ -90,3 +92,49 @@ class AkeneoProductSource:
             for key in chunk:
                 if key in missing:
                     yield SourceRecord(key, None, deleted=True)
+
+
+class AkeneoProductModelSource:
+    """The root product models of an Akeneo PIM, keyed by code.
+
+    Root models are what a shop sells as a configurable product; sub-models only carry
+    the values their variants inherit, and the products API already returns those on
+    each variant. ``search`` keeps its ``families`` (and, on differential reads, the
+    ``updated`` window); Akeneo ignores product-only filters on product models.
+    """
+
+    def __init__(self, client: AkeneoClient, *, search: ProductSearch | None = None) -> None:
+        self.client = client
+        self.catalog = AkeneoCatalog(client)
+        self.search = ProductSearch(families=(search or ProductSearch()).families)
+
+    def clock(self) -> datetime:
+        return self.client.server_time()
+
+    def partitions(self, since: datetime | None) -> Sequence[Hashable | None]:
+        return [None]
+
+    def extract(self, window: Window) -> Iterator[Sequence[SourceRecord[ProductModel]]]:
+        """Pages of root models changed after ``window.since``."""
+        search = self.search
+        if window.since is not None:
+            search = search.where(updated_after=window.since - _SECOND)
+        for page in self.catalog.product_models(search):
+            yield [r for r in page if r.data is None or r.data.is_root]
+
+    def read(self, keys: Sequence[str]) -> Iterator[SourceRecord[ProductModel]]:
+        """The current state of ``keys``, one GET each; a missing or no longer root model
+        is reported deleted."""
+        for code in dict.fromkeys(keys):
+            try:
+                raw = self.client.get(f"{PRODUCT_MODELS.path}/{quote(code, safe='')}")
+            except RemoteError as exc:
+                if exc.status_code != 404:
+                    raise
+                yield SourceRecord(code, None, deleted=True)
+                continue
+            record = parse_item(PRODUCT_MODELS, raw, f"product model {code}")
+            if record.data is not None and not record.data.is_root:
+                yield SourceRecord(code, None, deleted=True)
+            else:
+                yield record

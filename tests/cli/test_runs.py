@@ -239,3 +239,60 @@ def test_jobs_reset_makes_the_next_run_send_everything_again(
     assert again["totals"]["updated"] == 30  # type: ignore[index]
     assert len(list(project.output.glob("*.json"))) == 30
     assert "unknown job 'ghost'" in one_error_line(invoke("jobs", "reset", "ghost"))
+
+
+def _add_first_job(project: Project, *, broken: bool = False) -> None:
+    """Job ``first`` (the same flow to another folder), required by ``publish``."""
+    toml = project.folder / "pimsync.toml"
+    text = toml.read_text().replace(
+        'deletion_policy = "disable"\n', 'deletion_policy = "disable"\nrequires = ["first"]\n', 1
+    )
+    path = "missing.jsonl" if broken else "catalog.jsonl"
+    text += (
+        f'\n[connections.first-source]\nkind = "jsonl"\npath = "{project.folder}/{path}"\n'
+        f'\n[connections.first-out]\nkind = "directory"\npath = "{project.folder}/first"\n'
+        '\n[jobs.first]\nflow = "files.products"\nsource = "first-source"\n'
+        'destination = "first-out"\n'
+    )
+    toml.write_text(text)
+
+
+def test_schedule_runs_the_required_job_first(project: Project, invoke: Invoke) -> None:
+    _add_first_job(project)
+    assert invoke("config", "import", "pimsync.toml").exit_code == 0
+
+    result = invoke("schedule", "--once")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.index("of first (diff)") < result.stdout.index("of publish (diff)")
+    assert len(list((project.folder / "first").glob("*.json"))) == 30
+
+
+def test_a_failed_required_job_skips_the_scheduled_one(project: Project, invoke: Invoke) -> None:
+    _add_first_job(project, broken=True)
+    assert invoke("config", "import", "pimsync.toml").exit_code == 0
+
+    result = invoke("schedule", "--once")
+
+    assert result.exit_code != 0
+    assert "skipped publish: the job it requires, first, failed" in result.stderr
+    assert "of publish" not in result.stdout
+    assert not project.output.exists() or not list(project.output.glob("*.json"))
+
+
+def test_requires_must_name_jobs_without_cycles(project: Project, invoke: Invoke) -> None:
+    _add_first_job(project)
+    toml = project.folder / "pimsync.toml"
+    toml.write_text(
+        toml.read_text().replace("[jobs.first]\n", '[jobs.first]\nrequires = ["publish"]\n')
+    )
+    cycle = invoke("config", "validate", "pimsync.toml")
+    assert cycle.exit_code == 2
+    assert "cycle: first → publish → first" in one_error_line(cycle) or (
+        "cycle: publish → first → publish" in one_error_line(cycle)
+    )
+
+    toml.write_text(toml.read_text().replace('requires = ["publish"]', 'requires = ["nope"]'))
+    unknown = invoke("config", "validate", "pimsync.toml")
+    assert unknown.exit_code == 2
+    assert "requires 'nope', which is not a job" in one_error_line(unknown)

@@ -139,6 +139,17 @@ class _ScheduledRuns:
         self.exit_code = EXIT_OK
 
     def __call__(self, job: str) -> None:
+        """Run the jobs ``job`` requires, then ``job``; stop at the first that fails."""
+        jobs = self.session.runner.project().jobs
+        for name in (*jobs[job].requires, job):
+            if not self._run_one(name):
+                if name != job:
+                    typer.echo(
+                        f"error: skipped {job}: the job it requires, {name}, failed", err=True
+                    )
+                return
+
+    def _run_one(self, job: str) -> bool:
         session = self.session
         stamp = f"{datetime.now(UTC):%H:%M:%S}"
         try:
@@ -146,17 +157,18 @@ class _ScheduledRuns:
         except JobLocked as exc:
             session.note(f"{stamp} skipped {job}: {exc}")
             self.exit_code = max(self.exit_code, exit_code_for(exc))
-            return
+            return False
         except (PimsyncError, CommandFailed) as exc:
             if isinstance(exc, CommandFailed) and exc.exit_code == EXIT_INTERRUPTED:
                 raise
             typer.echo(f"error: {stamp} {job}: {one_line(str(exc))}", err=True)
             self.exit_code = max(self.exit_code, exit_code_for(exc))
-            return
+            return False
         session.say(f"{stamp} {run_line(doc)}")
         if doc["error"]:
             typer.echo(f"error: {stamp} {job}: {doc['error']}", err=True)
         self.exit_code = max(self.exit_code, exit_code_for_run(doc["status"]))
+        return doc["status"] in ("succeeded", "partial")
 
 
 @contextmanager

@@ -90,6 +90,9 @@ class JobConfig(BaseModel):
     extract_concurrency: int | None = Field(None, ge=1, le=64)
     overlap_seconds: float | None = Field(None, ge=0)
     max_attempts: int | None = Field(None, ge=1)
+    requires: list[str] = Field(default_factory=list)
+    """Jobs the scheduler runs first, in this order, each time this job is due (e.g. the
+    structure job before the products job); a failed one skips this run."""
     options: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("schedule")
@@ -127,4 +130,20 @@ class ProjectConfig(BaseModel):
                         f"job {name!r}: {role} connection {target!r} is not defined "
                         f"(defined: {', '.join(sorted(self.connections)) or 'none'})"
                     )
+            for required in job.requires:
+                if required not in self.jobs:
+                    raise ValueError(
+                        f"job {name!r}: requires {required!r}, which is not a job "
+                        f"(defined: {', '.join(sorted(self.jobs))})"
+                    )
+        for name in self.jobs:
+            _check_no_cycle(self.jobs, name, ())
         return self
+
+
+def _check_no_cycle(jobs: dict[str, JobConfig], name: str, path: tuple[str, ...]) -> None:
+    if name in path:
+        cycle = " → ".join([*path[path.index(name) :], name])
+        raise ValueError(f"jobs require each other in a cycle: {cycle}")
+    for required in jobs[name].requires:
+        _check_no_cycle(jobs, required, (*path, name))

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from sqlalchemy import Engine
 
 from pimsync.config import JobConfig, ProjectConfig
 from pimsync.connectors.akeneo import AkeneoProductSource, AkeneoSettings, ProductSearch, connect
@@ -32,11 +34,16 @@ class Endpoint:
 
 @dataclass(frozen=True, slots=True)
 class FlowContext:
+    """What a flow builds its streams from. ``db`` is the state store (flows read the
+    cross-references other jobs keep); ``home`` holds caches such as downloaded media."""
+
     job: str
     config: JobConfig
     source: Endpoint
     destination: Endpoint
     project: ProjectConfig
+    db: Engine | None = None
+    home: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)

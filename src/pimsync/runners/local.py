@@ -81,7 +81,10 @@ class LocalRunner:
                     f"job {job!r}: flow {flow.name} needs a {' or '.join(kinds)} connection, "
                     f"but {endpoint.name!r} is {endpoint.kind}"
                 )
-        streams = flow.build(FlowContext(job, config, source, destination, project))
+        context = FlowContext(
+            job, config, source, destination, project, self.db, self.settings.home
+        )
+        streams = flow.build(context)
         defaults = self.settings.engine
         overlap = config.overlap_seconds
         return JobSpec(

@@ -3,6 +3,7 @@
 from pimsync.state._secrets import SecretBox, create_key_file, load_secret_box
 from pimsync.state._store import (
     create_state_engine,
+    cross_references,
     redact_url,
     require_current_schema,
     schema_status,
@@ -13,6 +14,7 @@ __all__ = [
     "SecretBox",
     "create_key_file",
     "create_state_engine",
+    "cross_references",
     "load_secret_box",
     "redact_url",
     "require_current_schema",

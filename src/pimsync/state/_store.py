@@ -11,11 +11,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from pimsync.errors import StateStoreError
+from pimsync.state._tables import xrefs
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -112,3 +113,13 @@ def require_current_schema(engine: Engine) -> None:
         raise StateStoreError(
             f"the state database {redact_url(str(engine.url))} {state}: run `pimsync db upgrade`"
         )
+
+
+def cross_references(engine: Engine, connection: str, entity: str) -> dict[str, str]:
+    """Source key → destination key of every record of ``entity`` written to
+    ``connection`` (e.g. the Oro id of each Akeneo category the structure job created)."""
+    query = select(xrefs.c.source_key, xrefs.c.dest_key).where(
+        xrefs.c.connection == connection, xrefs.c.entity == entity
+    )
+    with engine.connect() as conn:
+        return {str(source): str(dest) for source, dest in conn.execute(query)}

@@ -89,3 +89,54 @@ def base_url(sandbox: OroSandbox) -> Iterator[str]:
 def oro(sandbox: OroSandbox, base_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=base_url) as client:
         yield connect(client, sandbox)
+
+
+def numbered(doc: dict[str, Any], n: int) -> dict[str, Any]:
+    """``doc`` with its temp ids (primary default ``p``) suffixed ``-n`` for a shared batch."""
+    primary = doc["data"].get("id", "p")
+    temps = {item["id"] for item in doc["included"]} | {primary}
+
+    def renamed(linkage: Any) -> Any:
+        if isinstance(linkage, list):
+            return [renamed(item) for item in linkage]
+        if isinstance(linkage, dict) and linkage.get("id") in temps:
+            return {**linkage, "id": f"{linkage['id']}-{n}"}
+        return linkage
+
+    records = [{**doc["data"], "id": primary}] + [dict(item) for item in doc["included"]]
+    for record in records:
+        record["id"] = f"{record['id']}-{n}"
+        links = record.get("relationships") or {}
+        record["relationships"] = {k: {"data": renamed(v["data"])} for k, v in links.items()}
+    return {"data": records[0], "included": records[1:]}
+
+
+def batch(*docs: dict[str, Any]) -> dict[str, Any]:
+    """One batch body from product documents (temp ids made unique per document)."""
+    parts = [numbered(doc, n) for n, doc in enumerate(docs)]
+    return {
+        "data": [p["data"] for p in parts],
+        "included": [i for p in parts for i in p["included"]],
+    }
+
+
+def price_item(
+    temp: str, currency: str = "USD", value: Any = "9.99", price_list: str = "1"
+) -> dict[str, Any]:
+    """An included productprices record pointing back at the primary (temp id ``p``)."""
+    return {
+        "type": "productprices",
+        "id": temp,
+        "attributes": {"quantity": 1, "currency": currency, "value": value},
+        "relationships": {
+            "priceList": {"data": {"type": "pricelists", "id": price_list}},
+            "product": {"data": {"type": "products", "id": "p"}},
+            "unit": {"data": {"type": "productunits", "id": "each"}},
+        },
+    }
+
+
+def with_prices(doc: dict[str, Any], *prices: dict[str, Any]) -> dict[str, Any]:
+    doc["data"]["id"] = "p"
+    doc["included"] += list(prices)
+    return doc

@@ -59,7 +59,14 @@ def test_429_with_retry_after_then_500(oro: httpx.Client, sandbox: OroSandbox) -
     first = oro.get(f"{API}/products")
     assert first.status_code == 429
     assert first.headers["Retry-After"] == "2"
-    assert oro.get(f"{API}/products").status_code == 500
+    assert first.headers["content-type"] == "application/vnd.api+json"
+    assert first.json()["errors"][0]["status"] == "429"
+    second = oro.get(f"{API}/products")
+    assert second.status_code == 500
+    error = second.json()["errors"][0]
+    assert error["status"] == "500"
+    assert error["title"] and error["detail"]
+    assert set(second.json()) == {"errors"}
     assert oro.get(f"{API}/products").status_code == 200
 
 

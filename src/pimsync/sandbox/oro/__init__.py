@@ -6,7 +6,15 @@
 
 It follows the API brief (``/work/shared/reference/oro/API.md``): OAuth 2 client
 credentials at ``/oauth2-token``, JSON:API documents, Oro filters and paging, Oro-shaped
-error documents, stock read-only resources (405), and injected faults (``sb.faults``).
+error documents, stock read-only resources (405), and injected faults (``sb.faults``,
+answered with Oro-shaped error documents).
+
+Beyond CRUD it emulates the batch API (``PATCH /admin/api/{type}``: ``X-Mode: sync``
+all-or-nothing, otherwise 202 + ``asyncoperations`` processed in a background thread,
+``/asyncoperations/{id}/errors``), product documents carrying prices, images (files with
+base64 content), texts, slugs and variant links, and custom product attributes created
+the admin's way (``sb.import_attributes(csv)``, ``sb.update_schema()``), listed by
+``entitystructures``. See :class:`OroSandbox` for the inspection helpers.
 """
 
 from pimsync.sandbox.akeneo._faults import Faults

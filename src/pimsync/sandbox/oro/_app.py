@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pimsync.sandbox.akeneo._faults import FaultMiddleware
 from pimsync.sandbox.oro._auth import TokenError, TokenIssuer
+from pimsync.sandbox.oro._batch import UNREACHABLE, parse_batch, split
 from pimsync.sandbox.oro._documents import (
     API,
     JSON_API,
@@ -25,7 +25,8 @@ from pimsync.sandbox.oro._documents import (
     request_error,
     vnd_response,
 )
-from pimsync.sandbox.oro._query import Page, predicate, sort, sparse_fields
+from pimsync.sandbox.oro._faults import OroFaultMiddleware
+from pimsync.sandbox.oro._query import Page, candidates, predicate, sort, sparse_fields
 from pimsync.sandbox.oro._sandbox import OroSandbox
 from pimsync.sandbox.oro._schema import ResourceType
 from pimsync.sandbox.oro._store import Key, Record, Store
@@ -82,14 +83,26 @@ class Api:
     def __init__(self, sb: OroSandbox) -> None:
         self.sb = sb
 
-    def _type(self, request: Request, method: str) -> ResourceType | Response:
+    def _type(self, request: Request, method: str, *, item: bool) -> ResourceType | Response:
+        """The addressed type, or the 405 for a method it does not allow here."""
         name = request.path_params["type"]
         rtype = self.sb.types.get(name)
         if rtype is None:
             raise ApiError(404, "entity type constraint", f"Unknown entity type: {name}.")
         _check_headers(request)
-        if method not in rtype.methods:
-            return empty_response(405, {"Allow": rtype.allow_header()})
+        allowed = set(rtype.methods)
+        if item:
+            allowed.discard("POST")
+            if not rtype.gettable:
+                allowed.discard("GET")
+        else:
+            if not rtype.listable:
+                allowed -= {"GET", "DELETE"}
+            if not rtype.batch:
+                allowed.discard("PATCH")
+        if method not in allowed:
+            allow = ", ".join(m for m in ("GET", "POST", "PATCH", "DELETE") if m in allowed)
+            return empty_response(405, {"Allow": allow})
         return rtype
 
     def _renderer(self, request: Request) -> Renderer:
@@ -131,7 +144,7 @@ class Api:
 
     async def collection(self, request: Request) -> Response:
         method = request.method
-        rtype = self._type(request, method)
+        rtype = self._type(request, method, item=False)
         if isinstance(rtype, Response):
             return rtype
         if method == "GET":
@@ -147,9 +160,8 @@ class Api:
         test = predicate(rtype, params.multi_items())
         page = Page.parse(dict(params))
         with self.sb.store.lock:
-            matching = sort(
-                rtype, [r for r in self.sb.store.all(rtype.name) if test(r)], params.get("sort")
-            )
+            found = candidates(self.sb.store, rtype.name, params.multi_items())
+            matching = sort(rtype, [r for r in found if test(r)], params.get("sort"))
             chunk, more = page.slice(matching)
             included = self._included(request, chunk)
             renderer = self._renderer(request)
@@ -207,42 +219,49 @@ class Api:
         return vnd_response(body, status)
 
     async def _batch(self, request: Request, rtype: ResourceType) -> Response:
+        """The batch API: ``X-Mode: sync`` all-or-nothing, else an asynchronous operation."""
         mode = request.headers.get("x-mode", "async")
         if mode not in ("sync", "async"):
             raise ApiError(400, "request data constraint", 'The "X-Mode" header is invalid.')
+        data, included = parse_batch(await _body(request))
+        groups, unreachable = split(data, included)
         if mode == "async":
-            raise ApiError(501, "not implemented", "The sandbox implements only X-Mode: sync.")
-        document = await _body(request)
-        data = document.get("data") if isinstance(document, dict) else None
-        included = document.get("included", []) if isinstance(document, dict) else []
-        if not isinstance(data, list) or not isinstance(included, list):
-            raise request_error("The primary data object collection should exist.", "/data")
+            operation = self.sb.start_async_batch(rtype.name, groups, unreachable)
+            location = f"{str(request.base_url).rstrip('/')}{API}/asyncoperations/{operation.id}"
+            with self.sb.store.lock:
+                record = self.sb.store.get("asyncoperations", operation.id)
+                assert record is not None
+                accepted = {"data": self._renderer(request).resource(record)}
+            return vnd_response(accepted, 202, {"Content-Location": location})
         if len(data) > SYNC_LIMIT or len(included) > SYNC_INCLUDED_LIMIT:
             raise request_error(
                 "The data limit for the synchronous operation exceeded. The maximum number of "
                 f"records that can be processed by the synchronous operation is {SYNC_LIMIT}."
             )
+        for position in unreachable:
+            raise request_error(UNREACHABLE, f"/included/{position}")
         renderer = self._renderer(request)
         out: list[dict[str, Any]] = []
         with self.sb.store.lock:
             tx, writer = self.sb.transaction()
             written: list[tuple[Written, Any]] = []
-            for index, item in enumerate(data):
-                if not isinstance(item, dict):
+            for group in groups:
+                if not group.item:
                     raise request_error(
-                        "The primary data object should be an object.", f"/data/{index}"
+                        "The primary data object should be an object.", f"/data/{group.index}"
                     )
-                meta = item.get("meta") or {}
+                meta = group.item.get("meta") or {}
                 update = isinstance(meta, dict) and bool(meta.get("update"))
-                url_id = str(item.get("id")) if update else None
-                written.append(
-                    (
-                        writer.write_item(
-                            rtype, item, included if index == 0 else [], url_id, f"/data/{index}"
-                        ),
-                        item.get("id"),
-                    )
+                url_id = str(group.item.get("id")) if update else None
+                result = writer.write_item(
+                    rtype,
+                    group.item,
+                    group.included,
+                    url_id,
+                    f"/data/{group.index}",
+                    group.positions,
                 )
+                written.append((result, group.item.get("id")))
             tx.commit()
             for result, data_id in written:
                 meta = {"dataId": str(data_id)} if data_id is not None else None
@@ -257,13 +276,29 @@ class Api:
             body["included"] = echoed
         return vnd_response(body)
 
+    async def operation_errors(self, request: Request) -> Response:
+        """``GET /asyncoperations/{id}/errors``: the ``asyncoperationerrors`` of a batch."""
+        _check_headers(request)
+        operation = self.sb.operations.get(request.path_params["id"])
+        if operation is None:
+            raise not_found()
+        page = Page.parse(dict(request.query_params))
+        with self.sb.store.lock:
+            chunk, more = page.slice(operation.error_records())
+            renderer = self._renderer(request)
+            body: dict[str, Any] = {"data": renderer.many(chunk)}
+        if renderer.hateoas:
+            body["links"] = self._page_links(request, page, more)
+        return vnd_response(body)
+
     def _delete_list(self, request: Request, rtype: ResourceType) -> Response:
         items = request.query_params.multi_items()
         if not any(k.startswith("filter") for k, _ in items):
             raise ApiError(400, "filter constraint", "At least one filter must be provided.")
         test = predicate(rtype, items)
         with self.sb.store.lock:
-            doomed = [r["id"] for r in self.sb.store.all(rtype.name) if test(r)][:MAX_DELETE]
+            found = candidates(self.sb.store, rtype.name, items)
+            doomed = [r["id"] for r in found if test(r)][:MAX_DELETE]
             tx, writer = self.sb.transaction()
             for id_ in doomed:
                 writer.delete(rtype.name, id_)
@@ -277,7 +312,7 @@ class Api:
 
     async def item(self, request: Request) -> Response:
         method = request.method
-        rtype = self._type(request, method)
+        rtype = self._type(request, method, item=True)
         if isinstance(rtype, Response):
             return rtype
         id_ = request.path_params["id"]
@@ -320,6 +355,7 @@ def create_app(sb: OroSandbox) -> ASGIApp:
 
     every = ["GET", "POST", "PATCH", "DELETE"]
     app.add_api_route("/oauth2-token", token, methods=["POST"])
+    app.add_api_route(API + "/asyncoperations/{id}/errors", api.operation_errors, methods=["GET"])
     app.add_api_route(API + "/{type}", api.collection, methods=every)
     app.add_api_route(API + "/{type}/{id}", api.item, methods=every)
 
@@ -337,4 +373,4 @@ def create_app(sb: OroSandbox) -> ASGIApp:
 
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(HTTPException, http_error)
-    return FaultMiddleware(BearerMiddleware(app, sb.tokens), sb.faults, sb.requests)
+    return OroFaultMiddleware(BearerMiddleware(app, sb.tokens), sb.faults, sb.requests)

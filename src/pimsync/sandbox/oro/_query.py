@@ -10,7 +10,7 @@ from typing import Any
 
 from pimsync.sandbox.oro._documents import ApiError
 from pimsync.sandbox.oro._schema import ResourceType
-from pimsync.sandbox.oro._store import Record
+from pimsync.sandbox.oro._store import INDEXED, Record, Store
 
 DEFAULT_PAGE_SIZE = 10
 _FILTER = re.compile(r"^filter\[([A-Za-z_]+)\](?:\[([a-z_]+)\])?$")
@@ -104,13 +104,30 @@ def predicate(rtype: ResourceType, params: Iterable[tuple[str, str]]) -> Predica
             raise filter_error(key, f'The operator "{op}" is not supported.')
         tests.append((name, op, value))
     present = {name for name, _, _ in tests}
-    for name in sorted(rtype.required_filters - present):
+    # an id names the record outright (a productprices id carries its price list)
+    for name in sorted(rtype.required_filters - present if "id" not in present else ()):
         raise filter_error(f"filter[{name}]", "The filter is required.")
 
     def check(record: Record) -> bool:
         return all(_matches(field_value(record, n), op, v) for n, op, v in tests)
 
     return check
+
+
+def candidates(store: Store, type_: str, params: Iterable[tuple[str, str]]) -> list[Record]:
+    """The records an equality filter on the id or an indexed field narrows a query to
+    (every record when there is none); callers still apply the full predicate."""
+    for key, value in params:
+        match = _FILTER.match(key)
+        if match is None or (match.group(2) or "eq") != "eq" or ".." in value:
+            continue
+        name, wanted = match.group(1), value.split(",")
+        if name == "id":
+            found = (store.get(type_, id_) for id_ in dict.fromkeys(wanted))
+            return [r for r in found if r is not None]
+        if name in INDEXED.get(type_, ()):
+            return store.find(type_, name, wanted)
+    return store.all(type_)
 
 
 def sort(rtype: ResourceType, records: list[Record], spec: str | None) -> list[Record]:

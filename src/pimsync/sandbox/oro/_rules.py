@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -12,6 +15,9 @@ from pimsync.sandbox.oro._store import Record, Transaction
 
 _SKU = re.compile(r"^[-_a-zA-Z0-9]*$")
 MAX_STRING = 255
+MAX_FILE_BYTES = 10 * 1024 * 1024  # oro_attachment.maxsize
+IMAGE_TYPES = ("main", "listing", "additional")
+_SINGLE_IMAGE_TYPES = ("main", "listing")
 Rule = Callable[[Transaction, Record, str], None]
 
 
@@ -54,9 +60,8 @@ def _product(tx: Transaction, record: Record, pointer: str) -> None:
         )
     if not _SKU.match(sku):
         raise invalid("regex constraint", "This value is not valid.", where)
-    for other in tx.all("products"):
-        if other["id"] != record["id"] and other["attributes"]["sku"].lower() == sku.lower():
-            raise invalid("unique entity constraint", "This value is already used.", where)
+    if any(other["id"] != record["id"] for other in tx.find("products", "sku", sku)):
+        raise invalid("unique entity constraint", "This value is already used.", where)
     _choice(record, "status", ("disabled", "enabled"), pointer)
     _choice(record, "productType", ("simple", "configurable", "kit"), pointer)
     _required_links(
@@ -78,16 +83,37 @@ def _product(tx: Transaction, record: Record, pointer: str) -> None:
         attributes.setdefault(key, False)
     for key in ("brand", "category"):
         relationships.setdefault(key, None)
-    for key in ("descriptions", "variantLinks"):
+    for key in ("descriptions", "variantLinks", "shortDescriptions", "slugPrototypes", "images"):
         relationships.setdefault(key, [])
+    images = [tx.get("productimages", link["id"]) for link in relationships["images"]]
+    _single_image_types(
+        tx, [i for i in images if i is not None], f"{pointer}/relationships/images/data"
+    )
 
 
-def _localized(field: str) -> Rule:
+def _single_image_types(tx: Transaction, images: list[Record], pointer: str) -> None:
+    """Only one ``main`` and one ``listing`` image per product."""
+    counts: Counter[str] = Counter()
+    for image in images:
+        for link in image["relationships"].get("types") or []:
+            image_type = tx.get("productimagetypes", link["id"])
+            if image_type is not None:
+                counts[str(image_type["attributes"].get("productImageTypeType"))] += 1
+    for kind in _SINGLE_IMAGE_TYPES:
+        if counts[kind] > 1:
+            raise invalid(
+                "product image collection constraint",
+                f'Number of images with type "{kind}" can not be greater than 1.',
+                pointer,
+            )
+
+
+def _localized(field: str, limit: int | None = MAX_STRING) -> Rule:
     def rule(tx: Transaction, record: Record, pointer: str) -> None:
         value = record["attributes"].setdefault(field, None)
         record["attributes"].setdefault("fallback", None)
         record["relationships"].setdefault("localization", None)
-        if isinstance(value, str) and len(value) > MAX_STRING:
+        if limit is not None and isinstance(value, str) and len(value) > limit:
             raise invalid(
                 "length constraint",
                 f"This value is too long. It should have {MAX_STRING} characters or less.",
@@ -168,7 +194,7 @@ def _product_price(tx: Transaction, record: Record, pointer: str) -> None:
                 f"{pointer}/relationships/unit/data",
             )
     key = _price_key(record)
-    for other in tx.all("productprices"):
+    for other in tx.find("productprices", "product", links["product"]["id"]):
         if other["id"] != record["id"] and _price_key(other) == key:
             raise invalid(
                 "unique entity constraint", "Product has duplication of product prices.", pointer
@@ -194,8 +220,84 @@ def _brand(tx: Transaction, record: Record, pointer: str) -> None:
 
 
 def _variant_link(tx: Transaction, record: Record, pointer: str) -> None:
+    """Parent configurable, child simple, and a child has one parent at most."""
     _required_links(record, ("parentProduct", "product"), pointer)
     record["attributes"].setdefault("visible", True)
+    links = record["relationships"]
+    parent = tx.get("products", links["parentProduct"]["id"])
+    if parent is not None and parent["attributes"].get("productType") != "configurable":
+        raise invalid(
+            "product variant links constraint",
+            "The parent product must be a configurable product.",
+            f"{pointer}/relationships/parentProduct/data",
+        )
+    child_id = links["product"]["id"]
+    child = tx.get("products", child_id)
+    if child is not None and child["attributes"].get("productType", "simple") != "simple":
+        raise invalid(
+            "product variant links constraint",
+            "The variant product must be a simple product.",
+            f"{pointer}/relationships/product/data",
+        )
+    if any(
+        other["id"] != record["id"] for other in tx.find("productvariantlinks", "product", child_id)
+    ):
+        raise invalid(
+            "unique entity constraint",
+            "This product is already a variant of another configurable product.",
+            f"{pointer}/relationships/product/data",
+        )
+
+
+def _file(tx: Transaction, record: Record, pointer: str) -> None:
+    """mimeType and originalFilename required; base64 ``content`` of at most 10 MB."""
+    attributes = record["attributes"]
+    for name in ("mimeType", "originalFilename"):
+        if not attributes.get(name):
+            raise blank(f"{pointer}/attributes/{name}")
+    content = attributes.get("content")
+    if content is None:
+        if not attributes.get("externalUrl"):
+            raise blank(f"{pointer}/attributes/content")
+        return
+    where = f"{pointer}/attributes/content"
+    try:
+        size = len(base64.b64decode(str(content), validate=True))
+    except (binascii.Error, ValueError):
+        raise invalid("file constraint", "The file content is not valid base64.", where) from None
+    if size > MAX_FILE_BYTES:
+        raise invalid(
+            "file constraint",
+            f"The file is too large ({size / 1024 / 1024:.2f} MB). Allowed maximum size is 10 MB.",
+            where,
+        )
+    attributes["fileSize"] = size
+    attributes.setdefault("externalUrl", None)
+    attributes.setdefault("parentFieldName", "image")
+
+
+def _product_image(tx: Transaction, record: Record, pointer: str) -> None:
+    _required_links(record, ("product", "image"), pointer)
+    record["relationships"].setdefault("types", [])
+    product_id = record["relationships"]["product"]["id"]
+    siblings = {i["id"]: i for i in tx.find("productimages", "product", product_id)}
+    siblings[record["id"]] = record
+    _single_image_types(tx, list(siblings.values()), f"{pointer}/relationships/types/data")
+
+
+def _image_type(tx: Transaction, record: Record, pointer: str) -> None:
+    attributes = record["attributes"]
+    if not attributes.get("productImageTypeType"):
+        raise blank(f"{pointer}/attributes/productImageTypeType")
+    _choice(record, "productImageTypeType", IMAGE_TYPES, pointer)
+
+
+def _enum_option(tx: Transaction, record: Record, pointer: str) -> None:
+    attributes = record["attributes"]
+    if not attributes.get("name"):
+        raise blank(f"{pointer}/attributes/name")
+    attributes.setdefault("priority", 0)
+    attributes.setdefault("default", False)
 
 
 RULES: dict[str, Rule] = {
@@ -207,7 +309,20 @@ RULES: dict[str, Rule] = {
     "productprices": _product_price,
     "brands": _brand,
     "productvariantlinks": _variant_link,
+    "productshortdescriptions": _localized("text", None),
+    "productdescriptions": _localized("wysiwyg", None),
+    "files": _file,
+    "productimages": _product_image,
+    "productimagetypes": _image_type,
 }
+
+
+def rule_for(type_: str, enum_types: frozenset[str] | set[str]) -> Rule | None:
+    """The rule of a type (custom enum option types share one)."""
+    if type_ in enum_types:
+        return _enum_option
+    return RULES.get(type_)
+
 
 # Owned collections whose items point back at their owner.
 BACK_REFERENCES: dict[tuple[str, str], str] = {
@@ -216,4 +331,15 @@ BACK_REFERENCES: dict[tuple[str, str], str] = {
     ("products", "unitPrecisions"): "product",
     ("products", "primaryUnitPrecision"): "product",
     ("products", "variantLinks"): "parentProduct",
+    ("products", "shortDescriptions"): "product",
+    ("products", "images"): "product",
+    ("productimages", "types"): "productImage",
+}
+
+# The owner's list a child record belongs to, kept in step when the child is written
+# or deleted on its own: (child type, its link to the owner) -> the owner's to-many.
+MIRRORS: dict[tuple[str, str], str] = {
+    ("productvariantlinks", "parentProduct"): "variantLinks",
+    ("productimages", "product"): "images",
+    ("productimagetypes", "productImage"): "types",
 }

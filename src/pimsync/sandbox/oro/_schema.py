@@ -12,7 +12,7 @@ READ_ONLY_ATTRIBUTES = frozenset({"createdAt", "updatedAt"})
 
 @dataclass(frozen=True)
 class Rel:
-    """A relationship: its target type; ``owned`` to-many items die when unlinked."""
+    """A relationship: its target type; ``owned`` items die with their owner or when unlinked."""
 
     target: str
     many: bool = False
@@ -32,6 +32,9 @@ class ResourceType:
     sorters: frozenset[str] = frozenset({"id"})
     client_ids: bool = False  # ids are codes chosen by the client (productunits)
     timestamps: bool = True
+    listable: bool = True  # GET on the collection (files and asyncoperations have none)
+    gettable: bool = True  # GET on one record (entitystructures: "Get action is restricted")
+    batch: bool = False  # PATCH on the collection (the batch API, ``update_list``)
 
     def allow_header(self) -> str:
         return ", ".join(m for m in ("GET", "POST", "PATCH", "DELETE") if m in self.methods)
@@ -65,12 +68,67 @@ def resource_types(*, companion_categories: bool) -> dict[str, ResourceType]:
                 "category": Rel("categories"),
                 "brand": Rel("brands"),
                 "variantLinks": Rel("productvariantlinks", many=True, owned=True),
+                "shortDescriptions": _names("productshortdescriptions"),
+                "slugPrototypes": _names(),
+                "images": Rel("productimages", many=True, owned=True),
             },
             filters=frozenset(
                 {"id", "sku", "status", "createdAt", "updatedAt", "attributeFamily", "brand"}
                 | {"category"}
             ),
             sorters=frozenset({"id", "sku", "createdAt", "updatedAt"}),
+            batch=True,
+        ),
+        ResourceType(
+            "productshortdescriptions",
+            frozenset({"GET", "PATCH"}),
+            frozenset({"fallback", "text"}),
+            {**_LOCALIZATION, "product": Rel("products")},
+            filters=frozenset({"id", "product"}),
+            timestamps=False,
+        ),
+        ResourceType(
+            "productimages",
+            CRUD,
+            frozenset(),
+            {
+                "product": Rel("products"),
+                "image": Rel("files", owned=True),
+                "types": Rel("productimagetypes", many=True, owned=True),
+            },
+            filters=frozenset({"id", "product"}),
+        ),
+        ResourceType(
+            "productimagetypes",
+            CRUD,
+            frozenset({"productImageTypeType"}),
+            {"productImage": Rel("productimages")},
+            filters=frozenset({"id", "productImage"}),
+            timestamps=False,
+        ),
+        ResourceType(
+            "files",
+            CRUD,
+            frozenset(
+                {"mimeType", "originalFilename", "fileSize", "content", "externalUrl"}
+                | {"parentFieldName", "filePath"}
+            ),
+            listable=False,
+        ),
+        ResourceType(
+            "asyncoperations",
+            READ,
+            frozenset({"status", "progress", "elapsedTime", "entityType", "summary"})
+            | frozenset({"hasErrors"}),
+            listable=False,
+        ),
+        ResourceType(
+            "entitystructures",
+            READ,
+            frozenset({"label", "pluralLabel", "alias", "pluralAlias", "className", "icon"})
+            | frozenset({"fields", "options", "routes"}),
+            gettable=False,
+            timestamps=False,
         ),
         ResourceType(
             "productnames",
@@ -156,6 +214,7 @@ def resource_types(*, companion_categories: bool) -> dict[str, ResourceType]:
             CRUD,
             frozenset({"name", "priceListCurrencies", "active", "productAssignmentRule"}),
             filters=frozenset({"id", "name", "active"}),
+            batch=True,
         ),
         ResourceType(
             "productprices",
@@ -169,6 +228,18 @@ def resource_types(*, companion_categories: bool) -> dict[str, ResourceType]:
             filters=frozenset({"id", "priceList", "product"}),
             required_filters=frozenset({"priceList"}),
             timestamps=False,
+            batch=True,
         ),
     ]
     return {t.name: t for t in types}
+
+
+def enum_option_type(name: str) -> ResourceType:
+    """The resource type of a custom enum's options (ids chosen by the client)."""
+    return ResourceType(
+        name,
+        CRUD,
+        frozenset({"name", "priority", "default"}),
+        client_ids=True,
+        timestamps=False,
+    )

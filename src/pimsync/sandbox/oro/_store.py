@@ -1,25 +1,49 @@
-"""The in-memory records, and write transactions that commit all-or-nothing."""
+"""The in-memory records, lookup indexes, and write transactions that commit all-or-nothing."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 Record = dict[str, Any]  # {"type", "id", "attributes": {...}, "relationships": {...}}
 Key = tuple[str, str]
+
+# Fields looked up by value (uniqueness checks, filters, back-references), per type.
+INDEXED: dict[str, tuple[str, ...]] = {
+    "products": ("sku",),
+    "productprices": ("product",),
+    "productvariantlinks": ("product", "parentProduct"),
+    "productimages": ("product",),
+    "productunitprecisions": ("product",),
+}
 
 
 def new_record(type_: str, id_: str) -> Record:
     return {"type": type_, "id": id_, "attributes": {}, "relationships": {}}
 
 
+def index_value(record: Record, field: str) -> str | None:
+    """The case-folded value of an attribute or of a to-one relationship's id."""
+    value = record["attributes"].get(field)
+    if value is None:
+        link = record["relationships"].get(field)
+        value = link.get("id") if isinstance(link, dict) else None
+    return str(value).casefold() if value is not None else None
+
+
 class Store:
-    """Records by type and id, ids in insertion order; ``lock`` guards every access."""
+    """Records by type and id, ids in insertion order; ``lock`` guards every access.
+
+    Records are never changed in place once stored (writers copy them first), so the
+    indexes of :data:`INDEXED` fields stay right when maintained by ``put``/``remove``.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.records: dict[str, dict[str, Record]] = {}
         self._next: dict[str, int] = {}
+        self._index: dict[tuple[str, str], dict[str, set[str]]] = {}
 
     def new_id(self, type_: str) -> str:
         with self.lock:
@@ -33,21 +57,54 @@ class Store:
         with self.lock:
             return list(self.records.get(type_, {}).values())
 
+    def find(self, type_: str, field: str, values: Iterable[str]) -> list[Record]:
+        """Records whose indexed ``field`` equals one of ``values`` (case-insensitive)."""
+        with self.lock:
+            if field not in INDEXED.get(type_, ()):
+                raise KeyError(f"{type_}.{field} is not indexed")
+            index = self._index.get((type_, field), {})
+            ids: dict[str, None] = {}
+            for value in values:
+                ids.update(dict.fromkeys(index.get(value.casefold(), ())))
+            stored = self.records.get(type_, {})
+            return [stored[i] for i in ids]
+
     def put(self, record: Record) -> None:
         with self.lock:
-            self.records.setdefault(record["type"], {})[record["id"]] = record
+            type_, id_ = record["type"], record["id"]
+            old = self.records.setdefault(type_, {}).get(id_)
+            if old is not None:
+                self._unindex(old)
+            self.records[type_][id_] = record
+            for field in INDEXED.get(type_, ()):
+                value = index_value(record, field)
+                if value is not None:
+                    self._index.setdefault((type_, field), {}).setdefault(value, set()).add(id_)
 
     def remove(self, type_: str, id_: str) -> None:
         with self.lock:
-            self.records.get(type_, {}).pop(id_, None)
+            old = self.records.get(type_, {}).pop(id_, None)
+            if old is not None:
+                self._unindex(old)
+
+    def _unindex(self, record: Record) -> None:
+        for field in INDEXED.get(record["type"], ()):
+            value = index_value(record, field)
+            ids = self._index.get((record["type"], field), {}).get(value or "")
+            if ids is not None:
+                ids.discard(record["id"])
 
 
 class Transaction:
-    """Staged writes over a store: reads see them, ``commit`` applies them at once."""
+    """Staged writes over a store: reads see them, ``commit`` applies them at once.
+
+    Dropping a transaction without ``commit`` is the rollback: the store never saw it.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.staged: dict[Key, Record | None] = {}
+        self._by_type: dict[str, dict[str, Record | None]] = {}
 
     def get(self, type_: str, id_: str) -> Record | None:
         if (type_, id_) in self.staged:
@@ -56,20 +113,28 @@ class Transaction:
 
     def all(self, type_: str) -> list[Record]:
         found = {r["id"]: r for r in self.store.all(type_)}
-        for (t, i), record in self.staged.items():
-            if t != type_:
-                continue
+        for id_, record in self._by_type.get(type_, {}).items():
             if record is None:
-                found.pop(i, None)
+                found.pop(id_, None)
             else:
-                found[i] = record
+                found[id_] = record
         return list(found.values())
+
+    def find(self, type_: str, field: str, value: str) -> list[Record]:
+        """Records (staged ones included) whose indexed ``field`` equals ``value``."""
+        staged = self._by_type.get(type_, {})
+        found = [r for r in self.store.find(type_, field, [value]) if r["id"] not in staged]
+        wanted = value.casefold()
+        found += [r for r in staged.values() if r is not None and index_value(r, field) == wanted]
+        return found
 
     def put(self, record: Record) -> None:
         self.staged[(record["type"], record["id"])] = record
+        self._by_type.setdefault(record["type"], {})[record["id"]] = record
 
     def remove(self, type_: str, id_: str) -> None:
         self.staged[(type_, id_)] = None
+        self._by_type.setdefault(type_, {})[id_] = None
 
     def commit(self) -> None:
         with self.store.lock:
@@ -79,3 +144,4 @@ class Transaction:
                 else:
                     self.store.put(record)
         self.staged.clear()
+        self._by_type.clear()

@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pimsync.sandbox.oro._documents import ApiError, not_found, request_error
-from pimsync.sandbox.oro._rules import BACK_REFERENCES, RULES
+from pimsync.sandbox.oro._rules import BACK_REFERENCES, MIRRORS, RULES, Rule
 from pimsync.sandbox.oro._schema import READ_ONLY_ATTRIBUTES, ResourceType
 from pimsync.sandbox.oro._store import Key, Record, Transaction, new_record
 
 # Attributes Oro computes; a request may send them and they are ignored.
-_COMPUTED = {"pricelists": frozenset({"containSchedule", "actual"})}
+_COMPUTED = {
+    "pricelists": frozenset({"containSchedule", "actual"}),
+    "files": frozenset({"filePath"}),
+}
 
 
 @dataclass
@@ -30,11 +33,11 @@ def _conflict(detail: str, pointer: str) -> ApiError:
     return ApiError(409, "conflict constraint", detail, pointer=pointer)
 
 
-def _extra(name: str, pointer: str) -> ApiError:
+def _extra(pointer: str) -> ApiError:
     return ApiError(
         400,
         "extra fields constraint",
-        f'This form should not contain extra fields: "{name}".',
+        "This form should not contain extra fields.",
         pointer=pointer,
     )
 
@@ -48,12 +51,16 @@ class Writer:
         tx: Transaction,
         now: str,
         new_id: Callable[[str], str],
+        rules: Callable[[str], Rule | None] = RULES.get,
+        ids: dict[Key, str] | None = None,
     ) -> None:
         self.types = types
         self.tx = tx
         self.now = now
         self._new_id = new_id
-        self._ids: dict[Key, str] = {}  # (type, temp id) -> real id
+        self._rules = rules
+        # (type, temp id) -> real id; a batch shares it between its records' writers
+        self._ids: dict[Key, str] = {} if ids is None else ids
         self._pending: set[Key] = set()
 
     # --- whole documents ------------------------------------------------------------
@@ -76,8 +83,13 @@ class Writer:
         included: list[Any],
         url_id: str | None,
         where: str = "/data",
+        included_at: list[int] | None = None,
     ) -> Written:
-        """One primary record and its included records (temp ids shared per writer)."""
+        """One primary record and its included records (temp ids shared per writer).
+
+        ``included_at`` gives each included record's index in the request body, for
+        error pointers (default: its index in ``included``).
+        """
         if data.get("type") != rtype.name:
             raise _conflict(
                 "The entity class must be the same as the entity class in the request URL.",
@@ -121,21 +133,25 @@ class Writer:
             assert existing is not None
             record = copy.deepcopy(existing)
         self._pending.add((rtype.name, record["id"]))
-        targets = self._assign_included(included)
+        positions = included_at if included_at is not None else list(range(len(included)))
+        targets = self._assign_included(included, positions)
         self._apply(rtype, record, data, where, created)
         written = Written(record, created)
-        for index, (item, temp, is_new) in enumerate(targets):
+        pointers = [where]
+        for index, (item, temp, is_new) in zip(positions, targets, strict=True):
             item_type = self.types[item["type"]]
             pointer = f"/included/{index}"
             self._apply(item_type, item["record"], item["data"], pointer, is_new)
             written.included.append((item["record"], temp))
+            pointers.append(pointer)
         self._back_references(record)
-        for entry, pointer in [(record, where)] + [
-            (rec, f"/included/{i}") for i, (rec, _) in enumerate(written.included)
-        ]:
-            rule = RULES.get(entry["type"])
+        entries = [record] + [rec for rec, _ in written.included]
+        for entry, pointer in zip(entries, pointers, strict=True):
+            rule = self._rules(entry["type"])
             if rule is not None:
                 rule(self.tx, entry, pointer)
+        for entry in entries:
+            self._mirror(entry, add=True)
         return written
 
     def delete(self, type_: str, id_: str) -> None:
@@ -143,17 +159,51 @@ class Writer:
         record = self.tx.get(type_, id_)
         if record is None:
             raise not_found()
-        rtype = self.types[type_]
-        for name, rel in rtype.relationships.items():
-            links = record["relationships"].get(name)
-            if rel.owned and isinstance(links, list):
-                for link in links:
-                    self.tx.remove(rel.target, link["id"])
+        self._mirror(record, add=False)
         if type_ == "products":
-            for price in self.tx.all("productprices"):
-                if price["relationships"]["product"]["id"] == id_:
-                    self.tx.remove("productprices", price["id"])
+            for price in self.tx.find("productprices", "product", id_):
+                self.tx.remove("productprices", price["id"])
+            for link in self.tx.find("productvariantlinks", "product", id_):
+                self._mirror(link, add=False)
+                self.tx.remove("productvariantlinks", link["id"])
+        self._discard(type_, id_)
+
+    def _discard(self, type_: str, id_: str) -> None:
+        """Remove a record and, recursively, the records it owns."""
+        record = self.tx.get(type_, id_)
+        if record is None:
+            return
         self.tx.remove(type_, id_)
+        for name, rel in self.types[type_].relationships.items():
+            links = record["relationships"].get(name)
+            if rel.owned:
+                for link in [links] if isinstance(links, dict) else links or []:
+                    self._discard(rel.target, link["id"])
+
+    def _mirror(self, record: Record, *, add: bool) -> None:
+        """Keep the owner's to-many list in step with a child written or deleted alone."""
+        for (child_type, field_name), owner_list in MIRRORS.items():
+            if record["type"] != child_type:
+                continue
+            owner_link = record["relationships"].get(field_name)
+            if not isinstance(owner_link, dict):
+                continue
+            key = (owner_link["type"], owner_link["id"])
+            owner = self.tx.get(*key)
+            if owner is None:
+                continue
+            links = owner["relationships"].get(owner_list) or []
+            present = any(link["id"] == record["id"] for link in links)
+            if present == add:
+                continue
+            if key not in self.tx.staged:
+                owner = copy.deepcopy(owner)
+            if add:
+                links = [*links, {"type": record["type"], "id": record["id"]}]
+            else:
+                links = [link for link in links if link["id"] != record["id"]]
+            owner["relationships"][owner_list] = links
+            self.tx.put(owner)
 
     # --- pieces ------------------------------------------------------------------------
 
@@ -166,11 +216,11 @@ class Writer:
         return self._new_id(type_)
 
     def _assign_included(
-        self, included: list[Any]
+        self, included: list[Any], positions: list[int]
     ) -> list[tuple[dict[str, Any], str | None, bool]]:
         """Give every included record its real id before any linkage is resolved."""
         targets: list[tuple[dict[str, Any], str | None, bool]] = []
-        for index, item in enumerate(included):
+        for index, item in zip(positions, included, strict=True):
             pointer = f"/included/{index}"
             if not isinstance(item, dict) or item.get("type") not in self.types:
                 raise ApiError(
@@ -217,7 +267,7 @@ class Writer:
             if name in ignored:
                 continue
             if name not in rtype.attributes:
-                raise _extra(name, pointer)
+                raise _extra(f"{pointer}/attributes/{name}")
             record["attributes"][name] = value
         relationships = data.get("relationships") or {}
         if not isinstance(relationships, dict):
@@ -225,7 +275,7 @@ class Writer:
         for name, value in relationships.items():
             rel = rtype.relationships.get(name)
             if rel is None:
-                raise _extra(name, pointer)
+                raise _extra(f"{pointer}/relationships/{name}")
             where = f"{pointer}/relationships/{name}/data"
             if not isinstance(value, dict) or "data" not in value:
                 raise request_error("The relationship should have 'data' property.", where)
@@ -238,9 +288,9 @@ class Writer:
                 ]
                 if rel.owned:
                     kept = {link["id"] for link in new_links}
-                    for old in record["relationships"].get(name, []):
+                    for old in record["relationships"].get(name) or []:
                         if old["id"] not in kept:
-                            self.tx.remove(rel.target, old["id"])
+                            self._discard(rel.target, old["id"])
                 record["relationships"][name] = new_links
             elif linkage is None:
                 record["relationships"][name] = None

@@ -96,14 +96,15 @@ def test_errors_become_rejections_with_field() -> None:
     ("version", "expected"),
     [
         (None, Capabilities()),
-        ("5.1.1", Capabilities()),
-        ("5.1.2", Capabilities(upsert=True)),
-        ("6.0.4", Capabilities(upsert=True, sync_batch=True)),
-        ("6.1.9", Capabilities(upsert=True, sync_batch=True, validate=True)),
-        ("6.1.10", Capabilities(upsert=True, sync_batch=True, validate=True, ext_id=True)),
-        ("7.0.1", Capabilities(upsert=True, sync_batch=True, validate=True)),
-        ("7.0.2", Capabilities(upsert=True, sync_batch=True, validate=True, ext_id=True)),
-        ("7.1", Capabilities(upsert=True, sync_batch=True, validate=True, ext_id=True)),
+        ("4.1.0", Capabilities()),
+        ("5.1.1", Capabilities(async_batch=True)),
+        ("5.1.2", Capabilities(upsert=True, async_batch=True)),
+        ("6.0.4", Capabilities(upsert=True, sync_batch=True, async_batch=True)),
+        ("6.1.9", Capabilities(upsert=True, sync_batch=True, validate=True, async_batch=True)),
+        ("6.1.10", Capabilities(True, True, True, True, True)),
+        ("7.0.1", Capabilities(upsert=True, sync_batch=True, validate=True, async_batch=True)),
+        ("7.0.2", Capabilities(True, True, True, True, True)),
+        ("7.1", Capabilities(True, True, True, True, True)),
     ],
 )
 def test_capabilities_by_version(version: str | None, expected: Capabilities) -> None:

@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 
 from pimsync.connectors.base import Change, Op
-from pimsync.connectors.oro import OroClient, OroCredentials, OroProduct, OroProductWriter
+from pimsync.connectors.oro import (
+    OroClient,
+    OroCredentials,
+    OroImage,
+    OroPrice,
+    OroProduct,
+    OroProductWriter,
+)
 from pimsync.errors import AuthenticationError
 
 sandbox = pytest.importorskip("pimsync.sandbox.oro")
@@ -87,3 +94,86 @@ def test_wrong_secret_is_refused_naming_the_url(oro: tuple[Any, str]) -> None:
         pytest.raises(AuthenticationError, match=f"authentication failed for {url}"),
     ):
         client.token()
+
+
+def _sandbox_has(sb: Any, *needs: str) -> bool:
+    """Whether the sandbox emulates what a test needs: types, product relationships
+    (``products.<name>``) and the asynchronous batch (``async``)."""
+    for need in needs:
+        if need == "async":
+            if not hasattr(sb, "start_async_batch"):
+                return False
+        elif need.startswith("products."):
+            if need.split(".", 1)[1] not in sb.types["products"].relationships:
+                return False
+        elif need not in sb.types:
+            return False
+    return True
+
+
+def _price_list(sb: Any) -> str:
+    found = sb.store.all("pricelists")
+    if not found:
+        pytest.skip("the sandbox seeds no price list")
+    return str(found[0]["id"])
+
+
+@pytest.mark.parametrize("mode", ["single", "sync", "async"])
+def test_prices_images_and_variant_links_round_trip(oro: tuple[Any, str], mode: str) -> None:
+    sb, url = oro
+    needs = ["productprices", "productimages", "productvariantlinks", "products.images"]
+    if mode == "async":
+        needs.append("async")
+    if not _sandbox_has(sb, *needs):
+        pytest.skip(f"the Oro sandbox does not emulate {needs} yet")
+    price_list = _price_list(sb)
+    image = OroImage("k/shoe.jpg", "shoe.jpg", "image/jpeg", ("main",))
+    with client_for(sb, url, version="6.1.0") as client:
+        writer = OroProductWriter(
+            client, batch_mode=mode, image_loader=lambda i: b"\xff\xd8jpeg" + i.key.encode()
+        )
+        parent = writer.write([upsert("PARENT-1", "Shoe", product_type="configurable")])
+        assert parent[0].ok, parent[0].error
+        fields: dict[str, Any] = {
+            "prices": (OroPrice(price_list, "USD", "10"),),
+            "images": (image,),
+            "variant_parent": "PARENT-1",
+            "descriptions": {None: "<p>Red shoe</p>"},
+        }
+        first = writer.write([upsert("CHILD-1", "Red shoe", **fields)])
+        assert first[0].ok, first[0].error
+        counts = (
+            sb.count("productprices"),
+            sb.count("productimages"),
+            sb.count("productvariantlinks"),
+        )
+        again = writer.write([upsert("CHILD-1", "Red shoe", **fields)])  # no duplicates
+        assert again[0].ok, again[0].error
+        assert (
+            (
+                sb.count("productprices"),
+                sb.count("productimages"),
+                sb.count("productvariantlinks"),
+            )
+            == counts
+            == (1, 1, 1)
+        )
+        cleared = writer.write([upsert("CHILD-1", "Red shoe")])  # nothing of it any more
+        assert cleared[0].ok, cleared[0].error
+        assert (sb.count("productprices"), sb.count("productvariantlinks")) == (0, 0)
+        child = sb.get("products", first[0].dest_key)
+        assert child["relationships"].get("images") == []
+
+
+def test_async_batch_rejects_only_the_bad_record(oro: tuple[Any, str]) -> None:
+    sb, url = oro
+    if not _sandbox_has(sb, "async"):
+        pytest.skip("the Oro sandbox does not emulate the asynchronous batch API yet")
+    with client_for(sb, url, version="6.1.0") as client:
+        results = OroProductWriter(client, batch_mode="async").write(
+            [upsert("GOOD-1", "Fine"), upsert("BAD 2", "Space in SKU"), upsert("GOOD-3", "Ok")]
+        )
+    by_key = {r.key: r for r in results}
+    assert by_key["GOOD-1"].ok and by_key["GOOD-3"].ok and by_key["GOOD-1"].created
+    assert by_key["BAD 2"].error is not None and "sku" in by_key["BAD 2"].error
+    assert sorted(p["attributes"]["sku"] for p in sb.products()) == ["GOOD-1", "GOOD-3"]

@@ -67,20 +67,17 @@ def test_update_leaves_unit_precisions_alone() -> None:
     assert [i["type"] for i in included] == ["productnames"]
 
 
-def test_upsert_path_with_ext_id() -> None:
+def test_ext_id_version_writes_one_sync_batch() -> None:
     fake = FakeOro()
     with make_client(fake, version="6.1.10") as client:
         writer = OroProductWriter(client)
-        first = writer.write([upsert("ABC-1")])
+        first = writer.write([upsert("ABC-1"), upsert("ABC-2")])
         second = writer.write([upsert("ABC-1", status="disabled")])
-    assert first == [ItemResult("ABC-1", "1", created=True)]
+    assert [r.created for r in first] == [True, True]
     assert second == [ItemResult("ABC-1", "1", created=False)]
-    assert len(fake.products) == 1
     patches = [r for r in fake.requests if r.method == "PATCH"]
-    assert [r.url.path for r in patches] == [f"{PRODUCTS}/ABC-1"] * 2
-    assert all(r.headers["X-Integration-Type"] == "ext_id" for r in patches)
-    assert orjson.loads(patches[0].content)["data"]["meta"] == {"upsert": True}
-    assert not any(r.method == "GET" for r in fake.requests)
+    assert [r.url.path for r in patches] == [PRODUCTS, PRODUCTS]
+    assert all(r.headers["X-Mode"] == "sync" for r in patches)
 
 
 def test_sync_batch_one_rejected_others_written() -> None:
@@ -111,7 +108,7 @@ def test_sync_batches_respect_the_included_limit() -> None:
     fake = FakeOro()
     changes = [upsert(f"SKU-{n}") for n in range(20)]  # 3 included each: 16 per batch
     with make_client(fake, version="6.1.0") as client:
-        results = OroProductWriter(client).write(changes)
+        results = OroProductWriter(client, batch_mode="sync").write(changes)
     assert all(r.ok for r in results) and len(fake.products) == 20
     batches = [r for r in fake.requests if r.method == "PATCH" and r.url.path == PRODUCTS]
     assert [len(orjson.loads(b.content)["included"]) for b in batches] == [48, 12]

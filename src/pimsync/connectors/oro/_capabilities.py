@@ -2,6 +2,7 @@
 
 | Capability | From |
 |---|---|
+| asynchronous batch API (``PATCH /admin/api/{type}``) | 4.2 (every supported version) |
 | ``meta.upsert`` | 5.1.2 |
 | synchronous batch (``X-Mode: sync``) | 6.0.4 |
 | ``meta.validate`` dry run | 6.1.0 |
@@ -45,6 +46,7 @@ class Capabilities:
     sync_batch: bool = False
     validate: bool = False
     ext_id: bool = False
+    async_batch: bool = False
 
     @classmethod
     def for_version(cls, version: str | None) -> Capabilities:
@@ -59,4 +61,5 @@ class Capabilities:
             ext_id=(v[:2] == (6, 1) and v >= (6, 1, 10))
             or (v[:2] == (7, 0) and v >= (7, 0, 2))
             or v >= (7, 1, 0),
+            async_batch=v >= (4, 2, 0),
         )

@@ -37,7 +37,16 @@ from ._capabilities import Capabilities
 from ._documents import MEDIA_TYPE, Document, OroError, Resource, join_messages, parse_document
 from ._documents import parse_errors as _parse_errors
 
-__all__ = ["API", "PAGE_SIZE", "SYNC_BATCH_LIMIT", "OroClient", "OroRejected", "Page"]
+__all__ = [
+    "API",
+    "ASYNC_TIMEOUT",
+    "PAGE_SIZE",
+    "SYNC_BATCH_LIMIT",
+    "AsyncOperation",
+    "OroClient",
+    "OroRejected",
+    "Page",
+]
 
 log = logging.getLogger("pimsync.oro")
 
@@ -46,6 +55,9 @@ PAGE_SIZE = 100  # Oro has no maximum by default; the brief advises 100-500
 SYNC_BATCH_LIMIT = 100  # primary records per X-Mode: sync request (sync_processing_limit)
 SYNC_BATCH_INCLUDED_LIMIT = 50  # included records per X-Mode: sync request
 _REJECTED = (400, 409, 422)
+ASYNC_TIMEOUT = 600.0  # seconds an asynchronous batch may take before the writer gives up
+_ASYNC_DONE = frozenset({"success", "failed", "cancelled"})
+_POLL_FIRST, _POLL_MAX = 0.2, 5.0  # seconds between polls: doubling from the first to the max
 
 
 class OroRejected(RemoteError):
@@ -65,6 +77,21 @@ class Page:
     url: str
     number: int
     document: Document
+
+
+@dataclass(frozen=True, slots=True)
+class AsyncOperation:
+    """A finished ``asyncoperations`` record: its ``status`` and ``summary`` counts."""
+
+    id: str
+    status: str
+    summary: Mapping[str, Any]
+
+    @property
+    def error_count(self) -> int | None:
+        """``summary.errorCount`` (None when Oro gave no summary)."""
+        count = self.summary.get("errorCount")
+        return count if isinstance(count, int) else None
 
 
 class OroClient(OAuthSession):
@@ -107,6 +134,7 @@ class OroClient(OAuthSession):
         self.capabilities = Capabilities.for_version(version)
         self.version = version
         self.page_size = page_size
+        self._sleep = sleep
         self._categories_writable: bool | None = None
 
     # -- reading -------------------------------------------------------------------
@@ -226,6 +254,28 @@ class OroClient(OAuthSession):
         )
         return response.status_code != 404
 
+    def delete_list(self, type_: str, filters: Mapping[str, str]) -> None:
+        """``DELETE /admin/api/{type}?filter[...]`` (at most 100 records per call in Oro).
+
+        Raises :class:`OroRejected` when Oro refuses the filters.
+        """
+        query = {f"filter[{name}]": value for name, value in filters.items()}
+        if not query:
+            raise ValueError("a delete-list request needs at least one filter")
+        response = self.http.request(
+            "DELETE", f"{API}/{type_}", params=query, expected=(*_REJECTED, 404)
+        )
+        if response.status_code in (*_REJECTED, 404):
+            errors = _parse_errors(self._body(response)) or [
+                OroError(str(response.status_code), response.reason_phrase, "")
+            ]
+            raise OroRejected(
+                self.redactor.redact(f"DELETE {type_}: {join_messages(errors)}"),
+                errors,
+                status_code=response.status_code,
+                url=self._shown(str(response.request.url)),
+            )
+
     def batch_sync(self, type_: str, document: Mapping[str, Any]) -> Document:
         """``PATCH /admin/api/{type}`` with ``X-Mode: sync`` (6.0.4+): all records are
         written atomically, in order. Raises :class:`OroRejected` when any is refused
@@ -238,6 +288,73 @@ class OroClient(OAuthSession):
                 f"the synchronous batch on {type_} took too long and continues as {where}"
             )
         return self._document(response)
+
+    def batch_async(self, type_: str, document: Mapping[str, Any]) -> str:
+        """``PATCH /admin/api/{type}`` without ``X-Mode``: Oro accepts the batch (202) and
+        processes it in the background; returns the ``asyncoperations`` id.
+
+        Raises :class:`OroRejected` when the document itself is refused (400),
+        :class:`RemoteError` when the answer is not an asyncoperation.
+        """
+        response = self._write("PATCH", f"{API}/{type_}", document, None)
+        url = self._shown(str(response.request.url))
+        if response.status_code != 202:
+            raise RemoteError(
+                f"PATCH {url}: expected 202 for an asynchronous batch, got {response.status_code}",
+                status_code=response.status_code,
+                url=url,
+            )
+        try:
+            operation = self._document(response).one
+        except ValueError as exc:
+            raise RemoteError(f"PATCH {url}: {exc}", status_code=202, url=url) from exc
+        if operation.type != "asyncoperations" or not operation.id:
+            raise RemoteError(f"PATCH {url}: the answer is not an asyncoperation", url=url)
+        return operation.id
+
+    def wait_async(self, operation_id: str, *, timeout: float = ASYNC_TIMEOUT) -> AsyncOperation:
+        """Polls ``GET /admin/api/asyncoperations/{id}`` (0.2 s doubling to 5 s between polls)
+        until its status is ``success``, ``failed`` or ``cancelled``.
+
+        Raises :class:`TransientError` when it is not done after ``timeout`` seconds (the
+        message says whether Oro ever started it: a stopped message consumer is the usual
+        cause), :class:`RemoteError` when the operation cannot be read.
+        """
+        started, waited, delay = time.monotonic(), 0.0, _POLL_FIRST
+        while True:
+            document = self.get("asyncoperations", operation_id)
+            if document is None:
+                raise RemoteError(
+                    f"asyncoperation {operation_id} does not exist (Oro removes them after "
+                    "an hour)",
+                    status_code=404,
+                )
+            attributes = document.one.attributes
+            status = str(attributes.get("status") or "")
+            if status in _ASYNC_DONE:
+                summary = attributes.get("summary")
+                return AsyncOperation(
+                    operation_id, status, summary if isinstance(summary, dict) else {}
+                )
+            if max(waited, time.monotonic() - started) >= timeout:
+                hint = (
+                    " (never started: is Oro's message queue consumer running?)"
+                    if status == "new"
+                    else ""
+                )
+                raise TransientError(
+                    f"asyncoperation {operation_id} is still {status or 'unknown'!r} after "
+                    f"{timeout:g} s{hint}"
+                )
+            self._sleep(delay)
+            waited += delay
+            delay = min(delay * 2, _POLL_MAX)
+
+    def operation_errors(self, operation_id: str) -> Sequence[OroError]:
+        """The errors of an asynchronous batch (``/asyncoperations/{id}/errors``); their
+        pointers index the request body (``/data/3/attributes/sku``, ``/included/5``)."""
+        resources = self.list(f"asyncoperations/{operation_id}/errors")
+        return _parse_errors({"errors": [dict(r.attributes) for r in resources]})
 
     # -- capabilities --------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Data files shipped with pimsync (read them with :mod:`importlib.resources`)."""

@@ -16,6 +16,8 @@ from pimsync.cli._demo import demo_command
 from pimsync.cli._exit import EXIT_CODES_HELP, EXIT_OK, report
 from pimsync.cli._install import db_app, init_command
 from pimsync.cli._jobs import jobs_app, schedule_command
+from pimsync.cli._mapping import mapping_app
+from pimsync.cli._oro import oro_app
 from pimsync.cli._runs import failed_app, run_command, runs_app
 from pimsync.cli._sandbox import sandbox_app
 from pimsync.cli._session import Session, session_of
@@ -114,6 +116,8 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(failed_app, name="failed")
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
+app.add_typer(mapping_app, name="mapping")
+app.add_typer(oro_app, name="oro")
 app.add_typer(sandbox_app, name="sandbox")
 
 

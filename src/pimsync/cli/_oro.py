@@ -26,7 +26,8 @@ from pimsync.connectors.oro.structure import (
     check_structure,
 )
 from pimsync.errors import ConfigError
-from pimsync.runners.flows import Endpoint
+from pimsync.runners._oro import OroJobOptions, structure_settings
+from pimsync.runners.flows import Endpoint, get_flow
 
 oro_app = command_group("OroCommerce: check and prepare the structure products need.")
 
@@ -57,10 +58,24 @@ def job_endpoints(session: Session, job: str) -> tuple[ProjectConfig, Endpoint, 
     return project, source, destination
 
 
+def job_options(project: ProjectConfig, job: str) -> OroJobOptions:
+    """JOB's options, validated as the Oro flows read them."""
+    config = project.jobs[job]
+    options: OroJobOptions = get_flow(config.flow).parse_options(job, config.options)
+    if not isinstance(options, OroJobOptions):
+        raise ConfigError(f"job {job!r} runs {config.flow}, not an Oro flow")
+    return options
+
+
+def job_settings(project: ProjectConfig, job: str) -> StructureSettings:
+    """The structure side of JOB's mapping."""
+    return structure_settings(job_options(project, job))
+
+
 def run_check(session: Session, job: str, csv_path: Path | None) -> StructureCheck:
     """Read both systems for JOB and build its check report (writes ``csv_path``)."""
     project, source, destination = job_endpoints(session, job)
-    settings = StructureSettings.from_options(job, project.jobs[job].options)
+    settings = job_settings(project, job)
     with (
         connect_akeneo(source.settings, source.secrets) as akeneo,
         connect_oro(destination.settings, destination.secrets) as oro,
@@ -120,7 +135,7 @@ def oro_apply(
     """
     session = session_of(ctx)
     project, source, destination = job_endpoints(session, job)
-    settings = StructureSettings.from_options(job, project.jobs[job].options)
+    settings = job_settings(project, job)
     with (
         connect_akeneo(source.settings, source.secrets) as akeneo,
         connect_oro(destination.settings, destination.secrets) as oro,

@@ -51,3 +51,48 @@ def akeneo_command(
                 time.sleep(0.5)
         except KeyboardInterrupt:
             typer.echo("stopped")
+
+
+@sandbox_app.command("oro")
+def oro_command(
+    companion: Annotated[
+        bool,
+        typer.Option(
+            "--companion/--stock",
+            help="Act as an Oro with pimsync's companion API config (writable categories).",
+        ),
+    ] = False,
+    attributes_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--attributes-csv",
+            help="Import this product-attribute file, update the schema and add the "
+            "attributes to the default family, as an Oro administrator would.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    port: Annotated[int, typer.Option("--port", help="TCP port (0: any free port).")] = 8082,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Serve a local OroCommerce back-office API; prints its URL and credentials."""
+    from pimsync.sandbox.oro import OroSandbox, serve
+
+    sandbox = OroSandbox(companion_categories=companion)
+    if attributes_csv is not None:
+        try:
+            fields = sandbox.import_attributes(attributes_csv.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--attributes-csv") from None
+        sandbox.update_schema()
+        sandbox.add_to_family("default_family", fields)
+    creds = sandbox.credentials
+    with serve(sandbox, host=host, port=port) as base_url:
+        mode = "companion API config" if companion else "stock"
+        typer.echo(f"Oro sandbox ({mode}) at {base_url}")
+        typer.echo(f"  client_id={creds.client_id} client_secret={creds.client_secret}")
+        try:
+            while True:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            typer.echo("stopped")

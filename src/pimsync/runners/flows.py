@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,11 +14,15 @@ from pimsync.config import JobConfig, ProjectConfig
 from pimsync.connectors.akeneo import AkeneoProductSource, AkeneoSettings, ProductSearch, connect
 from pimsync.connectors.files import DirectoryDestination, JsonlProductSource
 from pimsync.connectors.kinds import DirectorySettings, JsonlSettings
-from pimsync.connectors.oro import OroProduct, OroProductWriter, OroSettings
-from pimsync.connectors.oro import connect as connect_oro
-from pimsync.errors import ConfigError, RejectedRecord
+from pimsync.errors import ConfigError
 from pimsync.jobs import StreamSpec
 from pimsync.model import Product
+from pimsync.runners._oro import (
+    OroJobOptions,
+    oro_products,
+    oro_reference_entities,
+    oro_structure,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,80 +171,6 @@ def _akeneo_products(ctx: FlowContext) -> Sequence[StreamSpec]:
     ]
 
 
-class OroProductsOptions(BaseModel):
-    """Options of the oro.products flow."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    default_locale: str = "en_US"
-    """The Akeneo locale of Oro's default name (which Oro requires)."""
-    localizations: dict[str, str] = Field(default_factory=dict)
-    """Akeneo locale → Oro localization id, for the other names."""
-    scope: str = "ecommerce"
-    families: list[str] = Field(default_factory=list)
-    enabled_only: bool = False
-    partition_by: Literal["family"] | None = None
-    attribute_family: str = "1"
-    """The Oro attribute family id of new products."""
-    unit: str = "each"
-    """The Oro primary unit of new products."""
-
-
-def oro_product(product: Product, options: OroProductsOptions) -> OroProduct:
-    """An Akeneo product as Oro receives it: SKU, localized names, status, family, unit.
-
-    Raises :class:`RejectedRecord` for a product without identifier or default name.
-    """
-    sku = product.identifier
-    if not sku:
-        raise RejectedRecord(product.key, "no identifier (SKU); Oro needs one", field="sku")
-    default = product.values.get("name", options.default_locale, options.scope)
-    if not isinstance(default, str) or not default.strip():
-        raise RejectedRecord(
-            product.key,
-            f"no name in {options.default_locale}; Oro needs a default name",
-            field="name",
-        )
-    names: dict[str | None, str] = {None: default}
-    for locale, localization in options.localizations.items():
-        name = product.values.get("name", locale, options.scope)
-        if isinstance(name, str) and name.strip():
-            names[localization] = name
-    return OroProduct(
-        sku=sku,
-        names=names,
-        status="enabled" if product.enabled else "disabled",
-        attribute_family=options.attribute_family,
-        unit=options.unit,
-    )
-
-
-def _oro_products(ctx: FlowContext) -> Sequence[StreamSpec]:
-    source_settings: AkeneoSettings = ctx.source.settings
-    dest_settings: OroSettings = ctx.destination.settings
-    options: OroProductsOptions = FLOWS["oro.products"].parse_options(ctx.job, ctx.config.options)
-    search = ProductSearch(
-        enabled=True if options.enabled_only else None,
-        families=tuple(options.families),
-    )
-    source = AkeneoProductSource(
-        connect(source_settings, ctx.source.secrets),
-        search=search,
-        partition_by=options.partition_by,
-    )
-    writer = OroProductWriter(connect_oro(dest_settings, ctx.destination.secrets))
-    return [
-        StreamSpec(
-            name="products",
-            source=source,
-            destination=writer,
-            map=partial(oro_product, options=options),
-            connection=ctx.destination.name,
-            entity="product",
-        )
-    ]
-
-
 FLOWS: dict[str, Flow] = {
     flow.name: flow
     for flow in (
@@ -262,12 +191,28 @@ FLOWS: dict[str, Flow] = {
             _akeneo_products,
         ),
         Flow(
-            "oro.products",
-            "products from an Akeneo PIM to OroCommerce (SKU, localized names, status)",
+            "oro.structure",
+            "what Oro needs before products: enum options, price lists, categories, brands",
             ("akeneo",),
             ("oro",),
-            OroProductsOptions,
-            _oro_products,
+            OroJobOptions,
+            oro_structure,
+        ),
+        Flow(
+            "oro.products",
+            "products and product models from an Akeneo PIM to OroCommerce",
+            ("akeneo",),
+            ("oro",),
+            OroJobOptions,
+            oro_products,
+        ),
+        Flow(
+            "oro.reference-entities",
+            "the brand attribute's options or reference entity records as Oro brands",
+            ("akeneo",),
+            ("oro",),
+            OroJobOptions,
+            oro_reference_entities,
         ),
     )
 }

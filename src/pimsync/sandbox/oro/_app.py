@@ -100,8 +100,10 @@ class Api:
                 allowed -= {"GET", "DELETE"}
             if not rtype.batch:
                 allowed.discard("PATCH")
+        allow = ", ".join(m for m in ("GET", "POST", "PATCH", "DELETE") if m in allowed)
+        if method == "OPTIONS":  # Oro's options action: the allowed methods, no body
+            return empty_response(200, {"Allow": f"{allow}, OPTIONS" if allow else "OPTIONS"})
         if method not in allowed:
-            allow = ", ".join(m for m in ("GET", "POST", "PATCH", "DELETE") if m in allowed)
             return empty_response(405, {"Allow": allow})
         return rtype
 
@@ -353,7 +355,7 @@ def create_app(sb: OroSandbox) -> ASGIApp:
             return Response(orjson.dumps(exc.body), exc.status, media_type="application/json")
         return Response(orjson.dumps(body), media_type="application/json")
 
-    every = ["GET", "POST", "PATCH", "DELETE"]
+    every = ["GET", "POST", "PATCH", "DELETE", "OPTIONS"]
     app.add_api_route("/oauth2-token", token, methods=["POST"])
     app.add_api_route(API + "/asyncoperations/{id}/errors", api.operation_errors, methods=["GET"])
     app.add_api_route(API + "/{type}", api.collection, methods=every)
@@ -373,4 +375,4 @@ def create_app(sb: OroSandbox) -> ASGIApp:
 
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(HTTPException, http_error)
-    return OroFaultMiddleware(BearerMiddleware(app, sb.tokens), sb.faults, sb.requests)
+    return OroFaultMiddleware(BearerMiddleware(app, sb.tokens), sb.faults, sb.requests, sb.writes)

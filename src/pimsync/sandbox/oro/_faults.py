@@ -33,10 +33,17 @@ def fault_body(status: int) -> bytes:
 class OroFaultMiddleware:
     """Counts requests per path, then applies the fault plan before the app sees them."""
 
-    def __init__(self, app: ASGIApp, faults: Faults, requests: Counter[str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        faults: Faults,
+        requests: Counter[str],
+        writes: Counter[str] | None = None,
+    ) -> None:
         self.app = app
         self.faults = faults
         self.requests = requests
+        self.writes = writes if writes is not None else Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,6 +51,8 @@ class OroFaultMiddleware:
             return
         path: str = scope["path"]
         self.requests[path] += 1
+        if scope.get("method", "GET") not in ("GET", "HEAD", "OPTIONS") and path != "/oauth2-token":
+            self.writes[f"{scope['method']} {path}"] += 1
         delay, rule = self.faults.take(path)
         if delay:
             await asyncio.sleep(delay)

@@ -69,6 +69,7 @@ class OroSandbox:
         self.tokens = TokenIssuer(self.credentials, self.now, token_ttl)
         self.faults = Faults(self.tokens.expire_all)
         self.requests: Counter[str] = Counter()
+        self.writes: Counter[str] = Counter()  # "METHOD path" of every API write
         seed(self.store, self.timestamp())
         self.catalog = Catalog(self.store, self.types)
         self.operations: dict[str, AsyncOperation] = {}

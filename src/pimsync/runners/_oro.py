@@ -1,0 +1,512 @@
+"""The Akeneo → OroCommerce flows: ``oro.structure``, ``oro.products``, ``oro.reference-entities``.
+
+All three read the same options table, a :class:`OroJobOptions` (the mapping of
+:mod:`pimsync.mapping` plus a few job settings), so a structure job and a products job
+configured alike agree on every field, price list and category.
+
+* ``oro.structure`` — one record, the Akeneo structure the mapping uses (attributes and
+  options, locales, currencies, the category tree). When it changes, pimsync brings Oro
+  in step as far as Oro's API allows (enum options, price lists, brands, categories with
+  the companion config) and rejects the record, with the checklist, while Oro lacks
+  attributes only an Oro admin can add; the next run tries again.
+* ``oro.products`` — root product models (configurable products), then products. Before
+  anything is written, both systems' metadata are read and the mapping validated: a
+  mapping to an Oro field that does not exist refuses the run, naming the field.
+* ``oro.reference-entities`` — the brands: options of the brand attribute (or records of
+  its reference entity) as Oro brands, addressed by ``externalId``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ConfigDict
+
+from pimsync.connectors.akeneo import (
+    AkeneoCatalog,
+    AkeneoClient,
+    AkeneoProductModelSource,
+    AkeneoProductSource,
+    AkeneoSettings,
+    ProductSearch,
+    download_media_file,
+)
+from pimsync.connectors.akeneo import connect as connect_akeneo
+from pimsync.connectors.base import Change, ItemResult, Op, SourceRecord, Window
+from pimsync.connectors.oro import (
+    OroClient,
+    OroImage,
+    OroProductWriter,
+    OroRejected,
+    OroSettings,
+    join_messages,
+    linkage,
+    resource_object,
+)
+from pimsync.connectors.oro import connect as connect_oro
+from pimsync.connectors.oro.structure import OroMetadata as StructureMetadata
+from pimsync.connectors.oro.structure import (
+    StructurePlan,
+    StructureSettings,
+    apply_structure,
+    read_akeneo_structure,
+    read_oro_metadata,
+    read_plan,
+    structure_check_of,
+)
+from pimsync.errors import ConfigError, FatalDestinationError, RemoteError
+from pimsync.jobs import StreamSpec
+from pimsync.mapping import (
+    AkeneoMetadata,
+    Mapper,
+    MappingConfig,
+    OroField,
+    OroMetadata,
+    OroPriceList,
+)
+from pimsync.model import AttributeOption
+
+log = logging.getLogger("pimsync.oro")
+
+__all__ = [
+    "OroJobOptions",
+    "build_mapper",
+    "oro_products",
+    "oro_reference_entities",
+    "oro_structure",
+    "structure_settings",
+]
+
+
+class OroJobOptions(MappingConfig):
+    """The options of the Oro flows: the mapping, plus what the job reads and how it writes.
+
+    * ``families`` / ``enabled_only`` — products selected in Akeneo (pushed down).
+    * ``partition_by = "family"`` — read families in parallel.
+    * ``batch_mode`` — how products are sent: ``auto`` (one synchronous batch when a write
+      fits, else Oro's asynchronous batch API), ``sync``, ``async`` or ``single``.
+    * ``textarea`` — the Oro type of attributes created for Akeneo text areas.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    families: tuple[str, ...] = ()
+    enabled_only: bool = False
+    partition_by: Literal["family"] | None = None
+    batch_mode: Literal["auto", "sync", "async", "single"] = "auto"
+    textarea: Literal["text", "wysiwyg"] = "text"
+
+
+def _options(ctx: Any, flow: str) -> OroJobOptions:
+    from pimsync.runners.flows import FLOWS
+
+    options: OroJobOptions = FLOWS[flow].parse_options(ctx.job, ctx.config.options)
+    return options
+
+
+def structure_settings(options: OroJobOptions) -> StructureSettings:
+    """The structure side of ``options``: which fields, price lists and categories."""
+    prices = options.prices[0] if options.prices else None
+    currencies: list[str] = []
+    for price in options.prices:
+        currencies += [c for c in (price.currencies or tuple(price.price_lists)) if c]
+    category = options.categories
+    attributes = {m.akeneo: m.oro for m in options.attributes}
+    return StructureSettings(
+        attributes=attributes,
+        scope=options.scope,
+        default_locale=options.default_locale,
+        localizations=dict(options.localizations),
+        currencies=list(dict.fromkeys(currencies)),
+        price_list_name=prices.price_list if prices else "Akeneo {currency}",
+        category_root=category.root if category.mode == "tree" else None,
+        categories=dict(category.map) if category.mode == "explicit" else {},
+        attribute_family=options.attribute_family,
+        textarea=options.textarea,
+    )
+
+
+def _plan(catalog: AkeneoCatalog, oro: OroClient, options: OroJobOptions) -> StructurePlan:
+    plan = read_plan(catalog, oro, structure_settings(options))
+    if options.categories.mode == "none":
+        plan.category_changes.clear()
+    return plan
+
+
+# -- oro.products ------------------------------------------------------------------------
+
+
+def _akeneo_metadata(catalog: AkeneoCatalog, options: OroJobOptions) -> AkeneoMetadata:
+    wanted = {m.akeneo for m in options.attributes}
+    if options.brand:
+        wanted.add(options.brand)
+    if options.inventory_status_attribute:
+        wanted.add(options.inventory_status_attribute)
+
+    def data(pages: Iterator[Sequence[SourceRecord[Any]]]) -> list[Any]:
+        return [r.data for page in pages for r in page if r.data is not None]
+
+    attributes = data(catalog.attributes())
+    options_: list[AttributeOption] = []
+    for attribute in attributes:
+        if attribute.code in wanted and "select" in str(attribute.type):
+            options_ += data(catalog.attribute_options(attribute.code))
+    return AkeneoMetadata.from_model(
+        attributes=attributes,
+        options=options_,
+        families=data(catalog.families()),
+        family_variants=data(catalog.all_family_variants()),
+        measurement_families=data(catalog.measurement_families()),
+        categories=data(catalog.categories()),
+        channels=data(catalog.channels()),
+        locales=data(catalog.locales()),
+        currencies=data(catalog.currencies()),
+        product_models=data(catalog.product_models()),
+    )
+
+
+def _oro_metadata(meta: StructureMetadata, plan: StructurePlan) -> OroMetadata:
+    fields = {
+        name: OroField(
+            name=name,
+            type=f.type,
+            relation_type=f.relation_type,
+            related_entity=f.related_entity,
+            enum_type=f.enum_type,
+            length=_int(f.options.get("length")),
+            is_attribute=bool(f.options.get("is_attribute")),
+        )
+        for name, f in meta.product_fields.items()
+    }
+    enum_options: dict[str, frozenset[str]] = {
+        name: frozenset(ids.values()) for name, ids in plan.enum_options.items()
+    }
+    return OroMetadata(
+        product_fields=fields,
+        localizations=meta.localization_by_name(),
+        price_lists={p.name: OroPriceList(p.id, p.currencies) for p in meta.price_lists},
+        categories=dict(plan.categories.ids),
+        brands=meta.brand_ids(),
+        enum_options=enum_options,
+        attribute_families=dict(meta.families),
+    )
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def build_mapper(akeneo: AkeneoClient, oro: OroClient, options: OroJobOptions) -> Mapper:
+    """Read both systems' metadata and build the mapper; refuses (``ConfigError``) a
+    mapping that names what does not exist, or a structure Oro still lacks."""
+    catalog = AkeneoCatalog(akeneo)
+    plan = _plan(catalog, oro, options)
+    if plan.blockers:
+        raise ConfigError(
+            "Oro is not ready for these products; nothing was written:\n  "
+            + "\n  ".join(plan.blockers)
+            + "\nrun `pimsync oro check JOB --attributes-csv FILE` for the steps"
+        )
+    meta = read_oro_metadata(oro)
+    mapper = Mapper(options, _akeneo_metadata(catalog, options), _oro_metadata(meta, plan))
+    for warning in mapper.report.warnings:
+        log.warning("mapping: %s", warning)
+    return mapper
+
+
+def _image_loader(client: AkeneoClient, cache: Path) -> Any:
+    def load(image: OroImage) -> bytes:
+        return download_media_file(client, image.key, cache).path.read_bytes()
+
+    return load
+
+
+def oro_products(ctx: Any) -> Sequence[StreamSpec]:
+    source_settings: AkeneoSettings = ctx.source.settings
+    dest_settings: OroSettings = ctx.destination.settings
+    options = _options(ctx, "oro.products")
+    akeneo = connect_akeneo(source_settings, ctx.source.secrets)
+    oro = connect_oro(dest_settings, ctx.destination.secrets)
+    mapper = build_mapper(akeneo, oro, options)
+    home: Path = ctx.home or Path(".pimsync")
+    writer = OroProductWriter(
+        oro,
+        batch_mode=options.batch_mode,
+        image_loader=_image_loader(akeneo, home / "media"),
+        price_lists=[i for p in mapper.plan.prices for i in p.price_lists.values()],
+    )
+    search = ProductSearch(
+        enabled=True if options.enabled_only else None, families=tuple(options.families)
+    )
+    models = AkeneoProductModelSource(akeneo, search=search)
+    products = AkeneoProductSource(akeneo, search=search, partition_by=options.partition_by)
+    return [
+        StreamSpec(
+            name="product_models",
+            source=models,
+            destination=writer,
+            map=mapper.model,
+            connection=ctx.destination.name,
+            entity="product_model",
+        ),
+        StreamSpec(
+            name="products",
+            source=products,
+            destination=writer,
+            map=mapper.product,
+            connection=ctx.destination.name,
+            entity="product",
+        ),
+    ]
+
+
+# -- oro.structure -----------------------------------------------------------------------
+
+STRUCTURE_KEY = "structure"
+
+
+class StructureSource:
+    """One record: the Akeneo structure a job's mapping uses, as plain data.
+
+    Its hash changes when an attribute, option, locale, currency or category changes, so
+    a run with nothing new in Akeneo writes nothing.
+    """
+
+    def __init__(self, client: AkeneoClient, options: OroJobOptions) -> None:
+        self.client = client
+        self.options = options
+
+    def clock(self) -> datetime:
+        return self.client.server_time()
+
+    def partitions(self, since: datetime | None) -> Sequence[Hashable | None]:
+        return [None]
+
+    def extract(self, window: Window) -> Iterator[Sequence[SourceRecord[Any]]]:
+        yield [SourceRecord(STRUCTURE_KEY, self._snapshot(), datetime.now(UTC))]
+
+    def read(self, keys: Sequence[str]) -> Iterator[SourceRecord[Any]]:
+        for key in keys:
+            if key == STRUCTURE_KEY:
+                yield SourceRecord(key, self._snapshot())
+            else:
+                yield SourceRecord(key, None, deleted=True)
+
+    def _snapshot(self) -> dict[str, Any]:
+        settings = structure_settings(self.options)
+        akeneo = read_akeneo_structure(
+            AkeneoCatalog(self.client), attributes=settings.attributes.keys(), scope=settings.scope
+        )
+        return {
+            "settings": settings.model_dump(mode="json"),
+            "attributes": sorted(
+                (a.code, str(a.type), a.localizable, a.scopable)
+                for a in akeneo.attributes.values()
+                if a.code in settings.attributes
+            ),
+            "options": {
+                code: [(o.code, sorted(o.labels.items())) for o in found]
+                for code, found in sorted(akeneo.options.items())
+            },
+            "locales": list(akeneo.locales),
+            "currencies": list(akeneo.currencies),
+            "categories": [(c.code, c.parent, sorted(c.labels.items())) for c in akeneo.categories],
+            "problems": list(akeneo.problems),
+        }
+
+
+class StructureWriter:
+    """Brings Oro in step with the structure record (see :func:`apply_structure`)."""
+
+    def __init__(self, akeneo: AkeneoClient, oro: OroClient, job: str, options: OroJobOptions):
+        self.akeneo = akeneo
+        self.oro = oro
+        self.job = job
+        self.options = options
+
+    def write(self, changes: Sequence[Change]) -> Sequence[ItemResult]:
+        results = []
+        for change in changes:
+            if change.op is not Op.UPSERT:  # the structure itself is never removed
+                results.append(ItemResult(change.key, change.dest_key))
+                continue
+            results.append(self._apply(change))
+        return results
+
+    def _apply(self, change: Change) -> ItemResult:
+        try:
+            plan = _plan(AkeneoCatalog(self.akeneo), self.oro, self.options)
+            result = apply_structure(self.oro, plan)
+        except RemoteError as exc:
+            raise FatalDestinationError(f"cannot bring Oro's structure in step: {exc}") from exc
+        for line in result.created:
+            log.info("oro structure: %s", line)
+        for line in result.warnings:
+            log.warning("oro structure: %s", line)
+        if plan.blockers or result.errors:
+            check = structure_check_of(plan, job=self.job)
+            problems = [*result.errors, *plan.blockers]
+            message = "; ".join(problems) + " — next steps: " + " ".join(check.steps).strip()
+            return ItemResult(change.key, change.dest_key, message)
+        return ItemResult(change.key, "oro")
+
+
+def oro_structure(ctx: Any) -> Sequence[StreamSpec]:
+    options = _options(ctx, "oro.structure")
+    akeneo = connect_akeneo(ctx.source.settings, ctx.source.secrets)
+    oro = connect_oro(ctx.destination.settings, ctx.destination.secrets)
+    return [
+        StreamSpec(
+            name="structure",
+            source=StructureSource(akeneo, options),
+            destination=StructureWriter(akeneo, oro, ctx.job, options),
+            map=lambda data: data,
+            connection=ctx.destination.name,
+            entity="structure",
+        ),
+        *_brand_streams(ctx, akeneo, oro, options),
+    ]
+
+
+# -- brands (oro.reference-entities) ---------------------------------------------------------
+
+
+class BrandSource:
+    """The brands: options of the mapping's brand attribute, or the records of the
+    reference entity it links to, keyed by code."""
+
+    def __init__(self, client: AkeneoClient, attribute: str, scope: str | None) -> None:
+        self.client = client
+        self.attribute = attribute
+        self.scope = scope
+
+    def clock(self) -> datetime:
+        return self.client.server_time()
+
+    def partitions(self, since: datetime | None) -> Sequence[Hashable | None]:
+        return [None]
+
+    def extract(self, window: Window) -> Iterator[Sequence[SourceRecord[Any]]]:
+        yield list(self._records())
+
+    def read(self, keys: Sequence[str]) -> Iterator[SourceRecord[Any]]:
+        found = {r.key: r for r in self._records()}
+        for key in keys:
+            yield found.get(key) or SourceRecord(key, None, deleted=True)
+
+    def _records(self) -> Iterator[SourceRecord[Any]]:
+        structure = read_akeneo_structure(AkeneoCatalog(self.client), attributes=[self.attribute])
+        for option in structure.options.get(self.attribute, ()):
+            yield SourceRecord(option.code, {"code": option.code, "labels": dict(option.labels)})
+
+
+class BrandWriter:
+    """Akeneo brands as Oro ``brands``, found by ``externalId`` (created when missing)."""
+
+    def __init__(self, client: OroClient, localizations: Mapping[str, str], default_locale: str):
+        self.client = client
+        self.localizations = localizations
+        self.default_locale = default_locale
+
+    def write(self, changes: Sequence[Change]) -> Sequence[ItemResult]:
+        codes = [c.key for c in changes]
+        existing = {
+            str(r.attributes.get("externalId")): r.id
+            for r in self.client.list("brands", {"externalId": ",".join(codes)})
+        }
+        results = []
+        for change in changes:
+            oro_id = change.dest_key or existing.get(change.key)
+            try:
+                results.append(self._write_one(change, oro_id))
+            except OroRejected as exc:
+                results.append(ItemResult(change.key, oro_id, join_messages(exc.errors)))
+        return results
+
+    def _write_one(self, change: Change, oro_id: str | None) -> ItemResult:
+        if change.op is not Op.UPSERT:
+            if oro_id is None:
+                return ItemResult(change.key, None)
+            if change.op is Op.DELETE:
+                self.client.delete("brands", oro_id)
+            else:
+                body = resource_object("brands", id_=oro_id, attributes={"status": "disabled"})
+                self.client.update("brands", oro_id, {"data": body})
+            return ItemResult(change.key, oro_id)
+        labels: Mapping[str, str] = change.payload["labels"]
+        default = labels.get(self.default_locale) or change.key
+        names: list[tuple[str | None, str]] = [(None, default)]
+        names += [
+            (self.localizations[locale], text)
+            for locale, text in sorted(labels.items())
+            if locale in self.localizations and text
+        ]
+        included = [
+            resource_object(
+                "localizedfallbackvalues",
+                id_=f"n{i}",
+                attributes={"fallback": None, "string": text, "text": None},
+                relationships={"localization": linkage("localizations", localization)},
+            )
+            for i, (localization, text) in enumerate(names)
+        ]
+        data = resource_object(
+            "brands",
+            id_=oro_id,
+            attributes={"status": "enabled", "externalId": change.key},
+            relationships={
+                "names": {
+                    "data": [
+                        {"type": "localizedfallbackvalues", "id": f"n{i}"}
+                        for i in range(len(names))
+                    ]
+                }
+            },
+        )
+        body = {"data": data, "included": included}
+        if oro_id is None:
+            document, _ = self.client.create("brands", body)
+            return ItemResult(change.key, document.one.id, created=True)
+        self.client.update("brands", oro_id, body)
+        return ItemResult(change.key, oro_id)
+
+
+def _brand_streams(
+    ctx: Any, akeneo: AkeneoClient, oro: OroClient, options: OroJobOptions
+) -> list[StreamSpec]:
+    if not options.brand:
+        return []
+    meta = read_oro_metadata(oro)
+    by_name = meta.localization_by_name()
+    localizations = {
+        locale: by_name[name] for locale, name in options.localizations.items() if name in by_name
+    }
+    return [
+        StreamSpec(
+            name="brands",
+            source=BrandSource(akeneo, options.brand, options.scope),
+            destination=BrandWriter(oro, localizations, options.default_locale),
+            map=lambda data: data,
+            connection=ctx.destination.name,
+            entity="brand",
+        )
+    ]
+
+
+def oro_reference_entities(ctx: Any) -> Sequence[StreamSpec]:
+    options = _options(ctx, "oro.reference-entities")
+    if not options.brand:
+        raise ConfigError(
+            f"job {ctx.job!r}: set options.brand (the Akeneo brand attribute) for "
+            "oro.reference-entities"
+        )
+    akeneo = connect_akeneo(ctx.source.settings, ctx.source.secrets)
+    oro = connect_oro(ctx.destination.settings, ctx.destination.secrets)
+    return _brand_streams(ctx, akeneo, oro, options)

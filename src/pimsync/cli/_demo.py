@@ -1,14 +1,18 @@
-"""`pimsync demo`: a complete setup on this machine, run through its paces.
+"""`pimsync demo`: the Akeneo → OroCommerce integration on this machine, run through its paces.
 
-The Akeneo sandbox serves a generated catalog over HTTP on 127.0.0.1; pimsync publishes
-it through the Akeneo connector to a folder of JSON documents. (OroCommerce takes the
-folder's place once its connector exists.)
+The Akeneo sandbox serves a generated catalog and the Oro sandbox (with pimsync's
+companion API config) a back office, both over HTTP on 127.0.0.1. pimsync brings Oro's
+structure in step (the Oro admin's part is done the way an admin would), then publishes
+the catalog, and every step is checked against what it should have done.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,14 +28,43 @@ from pimsync.cli._runs import execute
 from pimsync.cli._session import Session, session_of
 from pimsync.config import ConnectionConfig, JobConfig, ProjectConfig, write_project
 from pimsync.config._stored import save_connection
+from pimsync.connectors.akeneo import AkeneoCatalog
+from pimsync.connectors.akeneo import connect as connect_akeneo
+from pimsync.connectors.oro import connect as connect_oro
+from pimsync.connectors.oro.structure import StructureCheck, check_structure
 from pimsync.errors import ConfigError
 from pimsync.jobs import Mode
+from pimsync.runners._oro import OroJobOptions, structure_settings
 from pimsync.runners.local import LocalRunner
-from pimsync.sandbox.akeneo import AkeneoSandbox, serve
+from pimsync.sandbox.akeneo import AkeneoSandbox
+from pimsync.sandbox.akeneo import serve as serve_akeneo
+from pimsync.sandbox.oro import OroSandbox
+from pimsync.sandbox.oro import serve as serve_oro
 from pimsync.settings import Settings
 
-JOB = "pim-to-files"
+STRUCTURE_JOB = "oro-structure"
+PRODUCTS_JOB = "oro-products"
+ATTRIBUTES_CSV = "oro-attributes.csv"
+SNAPSHOT = "oro-products.json"
+FAMILY = "default_family"
+STEPS = 6
 _MARKER = ".pimsync-demo"
+
+# The mapping both jobs share: three localizations, EUR and USD prices, the brand, five
+# custom attributes (the weight in grams) and the master category tree.
+OPTIONS: dict[str, Any] = {
+    "localizations": {"en_US": "en_US", "fr_FR": "fr_FR", "de_DE": "de_DE"},
+    "prices": [{"attribute": "price", "currencies": ["EUR", "USD"]}],
+    "brand": "brand",
+    "attributes": [
+        {"akeneo": "color", "oro": "color"},
+        {"akeneo": "size", "oro": "size"},
+        {"akeneo": "weight", "oro": "weight_g", "unit": "GRAM"},
+        {"akeneo": "eco_label", "oro": "eco_label"},
+        {"akeneo": "release_date", "oro": "release_date"},
+    ],
+    "categories": {"mode": "tree", "root": "1"},
+}
 
 
 def prepare_folder(folder: Path) -> None:
@@ -50,7 +83,7 @@ def prepare_folder(folder: Path) -> None:
 
 
 def pim_connection(sandbox: AkeneoSandbox, url: str) -> ConnectionConfig:
-    """The sandbox PIM as an ``akeneo`` connection; its secrets are stored encrypted."""
+    """The Akeneo sandbox as an ``akeneo`` connection; its secrets are stored encrypted."""
     return ConnectionConfig.model_validate(
         {
             "kind": "akeneo",
@@ -63,101 +96,338 @@ def pim_connection(sandbox: AkeneoSandbox, url: str) -> ConnectionConfig:
     )
 
 
-def demo_project(folder: Path, pim: ConnectionConfig) -> ProjectConfig:
-    """The PIM, a folder of documents, and one scheduled job between them."""
+def shop_connection(sandbox: OroSandbox, url: str) -> ConnectionConfig:
+    """The Oro sandbox as an ``oro`` connection; its client secret is stored encrypted."""
+    return ConnectionConfig.model_validate(
+        {
+            "kind": "oro",
+            "url": url,
+            "client_id": sandbox.credentials.client_id,
+            "client_secret": {"stored": True},
+        }
+    )
+
+
+def demo_project(pim: ConnectionConfig, shop: ConnectionConfig) -> ProjectConfig:
+    """Akeneo, Oro, and the two jobs between them: structure first, then the products."""
+    common = {"source": "pim", "destination": "shop", "options": OPTIONS}
     return ProjectConfig(
-        connections={
-            "pim": pim,
-            "shop-files": ConnectionConfig(kind="directory", path=str(folder / "output")),
-        },
+        connections={"pim": pim, "shop": shop},
         jobs={
-            JOB: JobConfig.model_validate(
+            STRUCTURE_JOB: JobConfig.model_validate({**common, "flow": "oro.structure"}),
+            PRODUCTS_JOB: JobConfig.model_validate(
                 {
-                    "flow": "akeneo.products",
-                    "source": "pim",
-                    "destination": "shop-files",
+                    **common,
+                    "flow": "oro.products",
+                    "requires": [STRUCTURE_JOB],
                     "schedule": "*/15 * * * *",
                     "deletion_policy": "disable",
-                    "options": {"locale": "en_US", "scope": "ecommerce"},
                 }
-            )
+            ),
         },
     )
 
 
+@dataclass(frozen=True)
+class Expect:
+    """What a run must show: its status and some counters (``written``: all writes)."""
+
+    status: str = "succeeded"
+    counts: tuple[tuple[str, int], ...] = ()
+    stream: str | None = None  # counters of this stream only (None: all streams)
+
+
 class _Demo:
-    def __init__(self, session: Session, runner: LocalRunner, sandbox: AkeneoSandbox) -> None:
+    def __init__(
+        self,
+        session: Session,
+        runner: LocalRunner,
+        pim: AkeneoSandbox,
+        shop: OroSandbox,
+        folder: Path,
+    ) -> None:
         self.session = session
         self.runner = runner
-        self.sandbox = sandbox
+        self.pim = pim
+        self.shop = shop
+        self.folder = folder
         self.step = 0
         self.runs: list[tuple[str, dict[str, Any]]] = []
 
-    def run(self, title: str, label: str, mode: Mode, check: str, expected: int) -> dict[str, Any]:
-        """Run the job, say how it went, and stop the demo if ``check`` is not ``expected``."""
+    def title(self, text: str) -> None:
         self.step += 1
         self.session.say()
-        self.session.say(f"step {self.step}/4: {title}", style="bold")
-        doc = execute(self.session, self.runner, JOB, mode)
+        self.session.say(f"step {self.step}/{STEPS}: {text}", style="bold")
+
+    def run(self, label: str, job: str, mode: Mode, expect: Expect) -> dict[str, Any]:
+        """Run ``job``, say how it went, and stop the demo if it is not as expected."""
+        doc = execute(self.session, self.runner, job, mode)
         self.session.say(f"  {run_line(doc)}")
-        got = written(doc["totals"]) if check == "written" else doc["totals"].get(check, 0)
-        if doc["status"] != "succeeded" or got != expected:
+        counts = doc["streams"].get(expect.stream, {}) if expect.stream else doc["totals"]
+        wrong = [
+            f"{want} {name} (got {got})"
+            for name, want in expect.counts
+            if (got := written(counts) if name == "written" else counts.get(name, 0)) != want
+        ]
+        if doc["status"] != expect.status:
+            wrong.insert(0, f"a {expect.status} run (got {doc['status']})")
+        if wrong:
+            where = f" in stream {expect.stream}" if expect.stream else ""
             fail(
-                f"demo step {self.step} expected {expected} {check} and a succeeded run, "
-                f"got {got} and {doc['status']}: {doc['error'] or 'see above'}",
+                f"demo step {self.step}: expected {', '.join(wrong)}{where}: "
+                f"{doc['error'] or 'see `pimsync runs show ' + str(doc['run_id']) + '`'}",
                 EXIT_FAILED,
             )
         self.runs.append((label, doc))
         return doc
 
+    def check(self, csv_path: Path) -> StructureCheck:
+        """What `pimsync oro check oro-products --attributes-csv FILE` does."""
+        project = self.runner.project()
+        config = project.jobs[PRODUCTS_JOB]
+        source = self.runner.endpoint(project, config.source, "source")
+        destination = self.runner.endpoint(project, config.destination, "destination")
+        settings = structure_settings(OroJobOptions.model_validate(config.options))
+        with (
+            connect_akeneo(source.settings, source.secrets) as akeneo,
+            connect_oro(destination.settings, destination.secrets) as oro,
+        ):
+            found = check_structure(
+                AkeneoCatalog(akeneo), oro, settings, job=PRODUCTS_JOB, csv_path=str(csv_path)
+            )
+        if found.csv is not None:
+            csv_path.write_text(found.csv, encoding="utf-8", newline="")
+        return found
+
     def recap(self) -> Table:
         table = Table(title="what happened", title_justify="left")
         table.add_column("step")
         table.add_column("run", justify="right")
-        for column in ("read", "created", "updated", "unchanged", "disabled", "written"):
+        table.add_column("job")
+        for column in ("read", "created", "updated", "unchanged", "disabled", "rejected"):
             table.add_column(column, justify="right")
-        for number, (label, doc) in enumerate(self.runs, start=1):
+        for label, doc in self.runs:
             total = doc["totals"]
             table.add_row(
-                f"{number}. {label}",
+                label,
                 str(doc["run_id"]),
-                *(str(total.get(c, 0)) for c in ("extracted", "created", "updated", "unchanged")),
-                str(total.get("disabled", 0)),
-                str(written(total)),
+                doc["job"],
+                *(
+                    str(total.get(c, 0))
+                    for c in ("extracted", "created", "updated", "unchanged", "disabled")
+                ),
+                str(total.get("rejected", 0)),
             )
         return table
 
-    def edit(self, keys: list[str]) -> None:
-        """Rename products in the PIM the way a user would (their `updated` becomes now)."""
+    def rename(self, keys: Sequence[str]) -> None:
+        """Rename products in Akeneo the way a user would (their `updated` becomes now)."""
         for key in keys:
-            current = self.sandbox.store.product(key)
+            current = self.pim.store.product(key)
             assert current is not None
             names = current["values"].get("name", [])
             renamed = [{**value, "data": f"{value['data']} (new season)"} for value in names]
-            self.sandbox.update_product(key, {"values": {"name": renamed}})
+            self.pim.update_product(key, {"values": {"name": renamed}})
 
 
-def _walk_through(session: Session, demo: _Demo, count: int) -> dict[str, Any]:
-    demo.run("full run: every product is new", "full", Mode.FULL, "created", count)
+def _structure(demo: _Demo) -> None:
+    session, shop = demo.session, demo.shop
+    demo.title("structure run: Oro lacks the attributes only its admin can add")
     demo.run(
-        "differential run: nothing changed, so nothing is written",
-        "diff, no change",
-        Mode.DIFF,
-        "written",
-        0,
+        "1. structure, Oro not ready",
+        STRUCTURE_JOB,
+        Mode.FULL,
+        Expect("partial", (("rejected", 1),), stream="structure"),
     )
-    order = demo.sandbox.store.identifier_order()
+    csv_path = demo.folder / ATTRIBUTES_CSV
+    found = demo.check(csv_path)
+    session.say(f"  `pimsync oro check {PRODUCTS_JOB}` says:")
+    for line in found.lines():
+        session.say(f"    {line}")
+    if found.csv is None:
+        fail("demo step 1: expected attributes to import into Oro, found none", EXIT_FAILED)
+    session.say(f"  wrote {len(found.plan.attributes_to_create)} attribute(s) to {csv_path}")
+    fields = shop.import_attributes(csv_path.read_text(encoding="utf-8"))
+    shop.update_schema()
+    shop.add_to_family(FAMILY, fields)
+    session.say(
+        f"  as the Oro admin would: imported {ATTRIBUTES_CSV} ({', '.join(fields)}), "
+        f"updated the schema, added them to {FAMILY}"
+    )
+
+    demo.title("structure run: Oro is ready; pimsync creates what Oro's API allows")
+    brands = len(demo.pim.store.attribute_options.get("brand", {}))
+    demo.run(
+        "2. structure, in step",
+        STRUCTURE_JOB,
+        Mode.FULL,
+        Expect(counts=(("rejected", 0),)),
+    )
+    counts = {t: shop.count(t) for t in ("pricelists", "categories", "brands")}
+    if counts["brands"] < brands:
+        fail(f"demo step 2: expected {brands} brands in Oro, found {counts['brands']}")
+    session.say(
+        f"  Oro now has {counts['pricelists']} price lists, {counts['categories']} categories "
+        f"and {counts['brands']} brands"
+    )
+
+
+def _products(demo: _Demo, count: int) -> dict[str, Any]:
+    session, pim = demo.session, demo.pim
+    roots = sum(1 for m in pim.store.product_models.values() if m["parent"] is None)
+    demo.title(f"full products run: {count} products and {roots} configurable products")
+    demo.run(
+        "3. products, full",
+        PRODUCTS_JOB,
+        Mode.FULL,
+        Expect(counts=(("created", count + roots), ("rejected", 0))),
+    )
+    demo.title("differential run: nothing changed, so nothing is written")
+    demo.run(
+        "4. products, diff", PRODUCTS_JOB, Mode.DIFF, Expect(counts=(("written", 0),))
+    )
+    order = pim.store.identifier_order()
     edited = [order[count // 5], order[2 * count // 5], order[3 * count // 5]]
-    demo.edit(edited)
+    demo.rename(edited)
     session.say()
-    session.say(f"renamed 3 products in the PIM: {', '.join(edited)}")
-    demo.run("differential run after editing 3 products", "diff, 3 edited", Mode.DIFF, "updated", 3)
+    session.say(f"renamed 3 products in Akeneo: {', '.join(edited)}")
+    demo.title("differential run after renaming 3 products")
+    demo.run(
+        "5. products, 3 renamed",
+        PRODUCTS_JOB,
+        Mode.DIFF,
+        Expect(counts=(("updated", 3), ("written", 3))),
+    )
     removed = order[-1]
-    demo.sandbox.delete_product(removed)
+    pim.delete_product(removed)
     session.say()
-    session.say(f"deleted {removed} in the PIM")
-    return demo.run(
-        "full run: the deleted product is disabled", "full, 1 deleted", Mode.FULL, "disabled", 1
+    session.say(f"deleted {removed} in Akeneo")
+    demo.title("full run: the deleted product is disabled in Oro")
+    last = demo.run(
+        "6. products, 1 deleted",
+        PRODUCTS_JOB,
+        Mode.FULL,
+        Expect(counts=(("disabled", 1), ("written", 1))),
+    )
+    stored = demo.shop.product_by_sku(removed)
+    if stored is None or stored["attributes"]["status"] != "disabled":
+        fail(f"demo step 6: expected {removed} disabled in Oro", EXIT_FAILED)
+    return last
+
+
+def oro_snapshot(shop: OroSandbox) -> list[dict[str, Any]]:
+    """Every product as Oro holds it, ordered by SKU, with its related records resolved."""
+    localizations = {r["id"]: r["attributes"]["name"] for r in shop.store.all("localizations")}
+    price_lists = {r["id"]: r["attributes"]["name"] for r in shop.store.all("pricelists")}
+    titles = shop.category_titles()
+    out = []
+    for product in shop.products():
+        attributes, links = product["attributes"], product["relationships"]
+        sku = str(attributes["sku"])
+        names = {
+            localizations.get(key, key) if key is not None else "default": value
+            for key, value in shop.product_names(product["id"]).items()
+        }
+        category = links.get("category")
+        brand_link = links.get("brand")
+        brand = shop.get("brands", brand_link["id"]) if brand_link else None
+        configurable = attributes.get("productType") == "configurable"
+        out.append(
+            {
+                "sku": sku,
+                "status": attributes.get("status"),
+                "type": attributes.get("productType"),
+                "names": dict(sorted(names.items())),
+                "prices": [
+                    {
+                        "price_list": price_lists.get(p["price_list"], p["price_list"]),
+                        "currency": p["currency"],
+                        "value": str(p["value"]),
+                        "quantity": p["quantity"],
+                        "unit": p["unit"],
+                    }
+                    for p in shop.product_prices(sku)
+                ],
+                "images": [
+                    {"filename": i["filename"], "types": i["types"], "size": i["size"]}
+                    for i in shop.product_images(sku)
+                ],
+                "category": titles.get(category["id"]) if category else None,
+                "brand": brand["attributes"].get("externalId") if brand else None,
+                "variants": shop.variant_links(sku) if configurable else [],
+            }
+        )
+    return out
+
+
+@contextmanager
+def _systems(pim: AkeneoSandbox, shop: OroSandbox) -> Iterator[tuple[str, str]]:
+    with serve_akeneo(pim) as pim_url, serve_oro(shop) as shop_url:
+        yield pim_url, shop_url
+
+
+def _save_secrets(
+    runner: LocalRunner,
+    pim: AkeneoSandbox,
+    shop: OroSandbox,
+    connections: dict[str, ConnectionConfig],
+) -> None:
+    values = {
+        "pim": {
+            "secret": SecretStr(pim.credentials.secret),
+            "password": SecretStr(pim.credentials.password),
+        },
+        "shop": {"client_secret": SecretStr(shop.credentials.client_secret)},
+    }
+    with runner.db.begin() as conn:
+        for name, connection in connections.items():
+            save_connection(conn, runner.box, name, connection, values=values[name])
+
+
+def _where_to_look(
+    session: Session,
+    demo: _Demo,
+    snapshot: list[dict[str, Any]],
+    urls: tuple[str, str],
+    count: int,
+    last: dict[str, Any],
+) -> None:
+    folder = demo.folder
+    home = folder / ".pimsync"
+    session.say()
+    session.out.print(demo.recap())
+    session.say("the demo worked; look at:", style="bold green")
+    session.say(f"  {folder / SNAPSHOT}  ({len(snapshot)} products as Oro holds them)")
+    session.say(f"  {folder / ATTRIBUTES_CSV}  (the attribute import file for the Oro admin)")
+    session.say(f"  {folder / 'pimsync.toml'}  (the project: connections and both jobs)")
+    session.say(f"  {folder / 'catalog.jsonl'}  (the Akeneo catalog as a JSON Lines file)")
+    sample = next(
+        (p for p in snapshot if p["type"] == "simple" and p["images"] and p["category"]),
+        snapshot[0],
+    )
+    session.say(f"one product as Oro holds it ({sample['sku']}):")
+    text = orjson.dumps(sample, option=orjson.OPT_INDENT_2).decode()
+    for line in text.splitlines():
+        session.say(f"  {line}")
+    pim_port, shop_port = (url.rsplit(":", 1)[-1].rstrip("/") for url in urls)
+    session.say("the sandboxes stopped with the demo; to run the jobs again, serve them again")
+    session.say("first, each in its own shell (a new Oro sandbox starts without products):")
+    session.say(f"  pimsync sandbox akeneo --products {count} --port {pim_port}")
+    session.say(
+        f"  pimsync sandbox oro --companion --attributes-csv {folder / ATTRIBUTES_CSV} "
+        f"--port {shop_port}"
+    )
+    session.say("and with the other commands, in this shell:")
+    overridden = [v for v in ("PIMSYNC_DATABASE_URL", "PIMSYNC_SECRET_KEY") if v in os.environ]
+    if overridden:
+        session.say(f"  unset {' '.join(overridden)}")
+    session.say(f"  export PIMSYNC_HOME={home}")
+    session.say(f"  pimsync jobs list; pimsync runs list; pimsync runs show {last['run_id']}")
+    session.say(f"  pimsync oro check {PRODUCTS_JOB}")
+    session.say(f"  pimsync mapping preview {PRODUCTS_JOB} {sample['sku']}")
+    session.say(
+        f"  pimsync schedule   # runs {STRUCTURE_JOB}, then {PRODUCTS_JOB}, "
+        "every 15 minutes until Ctrl-C"
     )
 
 
@@ -171,12 +441,15 @@ def demo_command(
         int, typer.Option("--products", "-n", min=5, help="Products in the demo catalog.")
     ] = 1200,
 ) -> None:
-    """Run the demo: the Akeneo sandbox's catalog published to a folder, on this machine.
+    """Run the demo: the Akeneo sandbox's catalog published to the Oro sandbox.
 
-    Serves a generated catalog from the Akeneo sandbox on 127.0.0.1, makes a folder with a
-    pimsync.toml and its own state store, then runs: a full run, a differential run with
-    nothing to do, a run after renaming 3 products in the PIM, and a full run after
-    deleting one. Documents go to a folder until the OroCommerce connector exists.
+    Serves a generated catalog from the Akeneo sandbox and an OroCommerce back office
+    (with the companion API config) from the Oro sandbox, both on 127.0.0.1, makes a
+    folder with a pimsync.toml (jobs oro-structure and oro-products) and its own state
+    store, then runs: the structure job until Oro is ready (importing the attribute file
+    as an Oro admin would), a full products run, a differential run with nothing to do,
+    one after renaming 3 products in Akeneo, and a full run after deleting one. It writes
+    Oro's products to oro-products.json in the folder.
     PIMSYNC_HOME, PIMSYNC_DATABASE_URL and PIMSYNC_SECRET_KEY are ignored here.
     """
     session = session_of(ctx)
@@ -185,41 +458,24 @@ def demo_command(
     home = folder / ".pimsync"
     settings = Settings(home=home, database_url=None, secret_key=None)
     session.say(f"demo folder: {folder}", style="bold")
-    sandbox = AkeneoSandbox.demo(products=count)
+    pim = AkeneoSandbox.demo(products=count)
+    shop = OroSandbox(companion_categories=True)
     # The same catalog as a file, for trying the files flow (see the README's quickstart).
     (folder / "catalog.jsonl").write_bytes(
-        b"".join(orjson.dumps(item) + b"\n" for item in sandbox.store.products.values())
+        b"".join(orjson.dumps(item) + b"\n" for item in pim.store.products.values())
     )
-    with serve(sandbox) as url:
-        session.say(f"Akeneo sandbox serving {count} generated products at {url}")
+    with _systems(pim, shop) as urls:
+        session.say(f"Akeneo sandbox serving {count} generated products at {urls[0]}")
+        session.say(f"Oro sandbox (companion API config) serving an empty catalog at {urls[1]}")
         runner = initialise(session, settings, None)
-        pim = pim_connection(sandbox, url)
-        with runner.db.begin() as conn:
-            secrets = {
-                "secret": SecretStr(sandbox.credentials.secret),
-                "password": SecretStr(sandbox.credentials.password),
-            }
-            save_connection(conn, runner.box, "pim", pim, values=secrets)
+        connections = {"pim": pim_connection(pim, urls[0]), "shop": shop_connection(shop, urls[1])}
+        _save_secrets(runner, pim, shop, connections)
         project_file = folder / "pimsync.toml"
-        write_project(demo_project(folder, pim), project_file)
+        write_project(demo_project(connections["pim"], connections["shop"]), project_file)
         runner = initialise(session, settings, project_file)
-        demo = _Demo(session, runner, sandbox)
-        last = _walk_through(session, demo, count)
-    output = folder / "output"
-    session.say()
-    session.out.print(demo.recap())
-    session.say("the demo worked; look at:", style="bold green")
-    session.say(f"  {output}  ({sum(1 for _ in output.glob('*.json'))} product documents)")
-    session.say(f"  {project_file}  (the project: connections and the job)")
-    session.say(f"  {folder / 'catalog.jsonl'}  (the same catalog as a JSON Lines file)")
-    port = url.rsplit(":", 1)[-1]
-    session.say("the sandbox stopped with the demo; to run the job again, serve the catalog")
-    session.say(f"again first: pimsync sandbox akeneo --products {count} --port {port}")
-    session.say("and with the other commands, in this shell:")
-    overridden = [v for v in ("PIMSYNC_DATABASE_URL", "PIMSYNC_SECRET_KEY") if v in os.environ]
-    if overridden:
-        session.say(f"  unset {' '.join(overridden)}")
-    session.say(f"  export PIMSYNC_HOME={home}")
-    session.say(f"  pimsync jobs list; pimsync runs list; pimsync runs show {last['run_id']}")
-    session.say("  pimsync failed list; pimsync config export")
-    session.say(f"  pimsync schedule   # runs {JOB} every 15 minutes until Ctrl-C")
+        demo = _Demo(session, runner, pim, shop, folder)
+        _structure(demo)
+        last = _products(demo, count)
+        snapshot = oro_snapshot(shop)
+    (folder / SNAPSHOT).write_bytes(orjson.dumps(snapshot, option=orjson.OPT_INDENT_2) + b"\n")
+    _where_to_look(session, demo, snapshot, urls, count, last)

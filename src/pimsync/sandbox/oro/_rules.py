@@ -220,7 +220,11 @@ def _brand(tx: Transaction, record: Record, pointer: str) -> None:
 
 
 def _variant_link(tx: Transaction, record: Record, pointer: str) -> None:
-    """Parent configurable, child simple, and a child has one parent at most."""
+    """Parent configurable, child simple, one link per (parent, child) pair.
+
+    Oro lets one simple product be a variant of several configurable products (its
+    link table is unique on the pair only), so a variant moved to another parent is
+    linked there before the old link goes."""
     _required_links(record, ("parentProduct", "product"), pointer)
     record["attributes"].setdefault("visible", True)
     links = record["relationships"]
@@ -239,12 +243,14 @@ def _variant_link(tx: Transaction, record: Record, pointer: str) -> None:
             "The variant product must be a simple product.",
             f"{pointer}/relationships/product/data",
         )
+    parent_id = links["parentProduct"]["id"]
     if any(
-        other["id"] != record["id"] for other in tx.find("productvariantlinks", "product", child_id)
+        other["id"] != record["id"] and other["relationships"]["parentProduct"]["id"] == parent_id
+        for other in tx.find("productvariantlinks", "product", child_id)
     ):
         raise invalid(
             "unique entity constraint",
-            "This product is already a variant of another configurable product.",
+            "This product is already a variant of this configurable product.",
             f"{pointer}/relationships/product/data",
         )
 

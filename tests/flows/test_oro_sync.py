@@ -7,6 +7,7 @@ from what pimsync mapped.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 from pimsync.errors import ConfigError
-from pimsync.jobs import Mode, RunStatus
+from pimsync.jobs import JobEngine, Mode, RunStatus
 from pimsync.mapping import option_id
 from pimsync.state._runs import list_failed
 from tests.flows._oro_systems import Systems, oro_systems
@@ -284,3 +285,64 @@ def test_a_locale_without_localization_is_skipped_with_a_warning(
         raw = s.pim.store.product(sku)
         assert raw is not None
         assert names[_localization_ids(s)["fr_FR"]] == _value(raw, "name", "fr_FR")
+
+
+class _Crash(BaseException):
+    """Stands for the process dying: raised after Oro took a batch, before pimsync
+    committed it."""
+
+
+class _CrashAfter:
+    def __init__(self, writer: Any, batches: int) -> None:
+        self.writer, self.left = writer, batches
+
+    def write(self, changes: Any) -> Any:
+        results = self.writer.write(changes)
+        self.left -= 1
+        if self.left == 0:
+            raise _Crash
+        return results
+
+
+def _snapshot(shop: Any) -> dict[str, Any]:
+    """Oro's products without ids or timestamps: what a shopper and an admin would see."""
+    titles = shop.category_titles()
+    found = {}
+    for product in shop.products():
+        sku = product["attributes"]["sku"]
+        links = product["relationships"]
+        found[sku] = {
+            "attributes": {
+                k: v
+                for k, v in product["attributes"].items()
+                if k not in ("createdAt", "updatedAt")
+            },
+            "names": sorted((str(k), v) for k, v in shop.product_names(product["id"]).items()),
+            "prices": [(p["currency"], str(p["value"])) for p in shop.product_prices(sku)],
+            "images": [(i["filename"], i["types"]) for i in shop.product_images(sku)],
+            "category": titles[links["category"]["id"]] if links.get("category") else None,
+            "variants": shop.variant_links(sku),
+        }
+    return found
+
+
+def test_a_run_killed_mid_load_ends_identical_to_an_uninterrupted_one(tmp_path: Path) -> None:
+    with oro_systems(tmp_path / "a", products=60) as calm:
+        _ready(calm)
+        assert calm.run("oro.products", "products").status is RunStatus.SUCCEEDED
+        expected = _snapshot(calm.shop)
+    with oro_systems(tmp_path / "b", products=60) as s:
+        _ready(s)
+        job = s.job("oro.products", "products")
+        models, products = job.streams
+        crashing = replace(products, destination=_CrashAfter(products.destination, 2))
+        crashing_job = replace(job, streams=[models, crashing], batch_size=10, load_concurrency=1)
+        with pytest.raises(_Crash):
+            JobEngine(s.db).run(crashing_job, Mode.FULL)
+        assert 0 < s.shop.count("products") < len(expected)
+
+        rerun = s.run("oro.products", "products")
+
+        assert rerun.status is RunStatus.SUCCEEDED, rerun.error
+        assert _snapshot(s.shop) == expected
+        assert s.shop.count("products") == len(expected)  # no duplicates

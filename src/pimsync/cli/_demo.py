@@ -25,7 +25,7 @@ from pimsync.cli._exit import EXIT_FAILED, fail
 from pimsync.cli._install import initialise
 from pimsync.cli._output import run_line, written
 from pimsync.cli._runs import execute
-from pimsync.cli._session import Session, session_of
+from pimsync.cli._session import Session, configure_logging, session_of
 from pimsync.config import ConnectionConfig, JobConfig, ProjectConfig, write_project
 from pimsync.config._stored import save_connection
 from pimsync.connectors.akeneo import AkeneoCatalog
@@ -181,8 +181,8 @@ class _Demo:
         self.runs.append((label, doc))
         return doc
 
-    def check(self, csv_path: Path) -> StructureCheck:
-        """What `pimsync oro check oro-products --attributes-csv FILE` does."""
+    def check(self, csv_path: Path | None) -> StructureCheck:
+        """What `pimsync oro check oro-products [--attributes-csv FILE]` does."""
         project = self.runner.project()
         config = project.jobs[PRODUCTS_JOB]
         source = self.runner.endpoint(project, config.source, "source")
@@ -193,9 +193,13 @@ class _Demo:
             connect_oro(destination.settings, destination.secrets) as oro,
         ):
             found = check_structure(
-                AkeneoCatalog(akeneo), oro, settings, job=PRODUCTS_JOB, csv_path=str(csv_path)
+                AkeneoCatalog(akeneo),
+                oro,
+                settings,
+                job=PRODUCTS_JOB,
+                csv_path=str(csv_path) if csv_path else None,
             )
-        if found.csv is not None:
+        if csv_path is not None and found.csv is not None:
             csv_path.write_text(found.csv, encoding="utf-8", newline="")
         return found
 
@@ -245,7 +249,7 @@ def _structure(demo: _Demo) -> None:
     for line in found.lines():
         session.say(f"    {line}")
     if found.csv is None:
-        fail("demo step 1: expected attributes to import into Oro, found none", EXIT_FAILED)
+        fail(f"demo step {demo.step}: expected attributes to import into Oro", EXIT_FAILED)
     session.say(f"  wrote {len(found.plan.attributes_to_create)} attribute(s) to {csv_path}")
     fields = shop.import_attributes(csv_path.read_text(encoding="utf-8"))
     shop.update_schema()
@@ -263,12 +267,19 @@ def _structure(demo: _Demo) -> None:
         Mode.FULL,
         Expect(counts=(("rejected", 0),)),
     )
+    after = demo.check(None)
     counts = {t: shop.count(t) for t in ("pricelists", "categories", "brands")}
-    if counts["brands"] < brands:
-        fail(f"demo step 2: expected {brands} brands in Oro, found {counts['brands']}")
+    left = [*after.plan.blockers, *after.plan.pimsync_will_create]
+    if left or counts["brands"] != brands:
+        fail(
+            f"demo step {demo.step}: expected Oro in step with {brands} brands; "
+            f"found {counts['brands']} brands and still to do: {'; '.join(left) or 'nothing'}",
+            EXIT_FAILED,
+        )
     session.say(
         f"  Oro now has {counts['pricelists']} price lists, {counts['categories']} categories "
-        f"and {counts['brands']} brands"
+        f"and {counts['brands']} brands; `pimsync oro check {PRODUCTS_JOB}`: "
+        f"{after.lines()[-1]}"
     )
 
 
@@ -283,9 +294,7 @@ def _products(demo: _Demo, count: int) -> dict[str, Any]:
         Expect(counts=(("created", count + roots), ("rejected", 0))),
     )
     demo.title("differential run: nothing changed, so nothing is written")
-    demo.run(
-        "4. products, diff", PRODUCTS_JOB, Mode.DIFF, Expect(counts=(("written", 0),))
-    )
+    demo.run("4. products, diff", PRODUCTS_JOB, Mode.DIFF, Expect(counts=(("written", 0),)))
     order = pim.store.identifier_order()
     edited = [order[count // 5], order[2 * count // 5], order[3 * count // 5]]
     demo.rename(edited)
@@ -399,35 +408,40 @@ def _where_to_look(
     session.say("the demo worked; look at:", style="bold green")
     session.say(f"  {folder / SNAPSHOT}  ({len(snapshot)} products as Oro holds them)")
     session.say(f"  {folder / ATTRIBUTES_CSV}  (the attribute import file for the Oro admin)")
-    session.say(f"  {folder / 'pimsync.toml'}  (the project: connections and both jobs)")
+    session.say(
+        f"  {folder / 'pimsync.toml'}  (the connections and both jobs; `pimsync schedule` runs "
+        f"{STRUCTURE_JOB}, then {PRODUCTS_JOB}, every 15 minutes)"
+    )
     session.say(f"  {folder / 'catalog.jsonl'}  (the Akeneo catalog as a JSON Lines file)")
     sample = next(
         (p for p in snapshot if p["type"] == "simple" and p["images"] and p["category"]),
         snapshot[0],
     )
     session.say(f"one product as Oro holds it ({sample['sku']}):")
-    text = orjson.dumps(sample, option=orjson.OPT_INDENT_2).decode()
-    for line in text.splitlines():
-        session.say(f"  {line}")
+    for key, value in sample.items():
+        session.say(f"  {key}: {orjson.dumps(value).decode()}")
     pim_port, shop_port = (url.rsplit(":", 1)[-1].rstrip("/") for url in urls)
-    session.say("the sandboxes stopped with the demo; to run the jobs again, serve them again")
-    session.say("first, each in its own shell (a new Oro sandbox starts without products):")
+    session.say("the sandboxes stopped with the demo; to serve them again, each in its own shell:")
     session.say(f"  pimsync sandbox akeneo --products {count} --port {pim_port}")
     session.say(
         f"  pimsync sandbox oro --companion --attributes-csv {folder / ATTRIBUTES_CSV} "
         f"--port {shop_port}"
     )
-    session.say("and with the other commands, in this shell:")
+    session.say(
+        "the Oro sandbox comes back with the attributes only (no price lists, brands or "
+        "products), while the state store remembers what it sent: to sync again, run the "
+        "demo again"
+    )
+    session.say("then, in this shell:")
     overridden = [v for v in ("PIMSYNC_DATABASE_URL", "PIMSYNC_SECRET_KEY") if v in os.environ]
     if overridden:
         session.say(f"  unset {' '.join(overridden)}")
     session.say(f"  export PIMSYNC_HOME={home}")
     session.say(f"  pimsync jobs list; pimsync runs list; pimsync runs show {last['run_id']}")
-    session.say(f"  pimsync oro check {PRODUCTS_JOB}")
-    session.say(f"  pimsync mapping preview {PRODUCTS_JOB} {sample['sku']}")
+    session.say(f"  pimsync oro check {PRODUCTS_JOB}   # what Oro lacks for the job's mapping")
     session.say(
-        f"  pimsync schedule   # runs {STRUCTURE_JOB}, then {PRODUCTS_JOB}, "
-        "every 15 minutes until Ctrl-C"
+        f"  pimsync mapping preview {PRODUCTS_JOB} {sample['sku']}   "
+        "# the product as the job sends it (needs Oro's price lists and brands)"
     )
 
 
@@ -457,6 +471,7 @@ def demo_command(
     prepare_folder(folder)
     home = folder / ".pimsync"
     settings = Settings(home=home, database_url=None, secret_key=None)
+    configure_logging("DEBUG" if session.debug else settings.log_level)
     session.say(f"demo folder: {folder}", style="bold")
     pim = AkeneoSandbox.demo(products=count)
     shop = OroSandbox(companion_categories=True)
@@ -466,7 +481,7 @@ def demo_command(
     )
     with _systems(pim, shop) as urls:
         session.say(f"Akeneo sandbox serving {count} generated products at {urls[0]}")
-        session.say(f"Oro sandbox (companion API config) serving an empty catalog at {urls[1]}")
+        session.say(f"Oro sandbox (companion API config), no products yet, at {urls[1]}")
         runner = initialise(session, settings, None)
         connections = {"pim": pim_connection(pim, urls[0]), "shop": shop_connection(shop, urls[1])}
         _save_secrets(runner, pim, shop, connections)

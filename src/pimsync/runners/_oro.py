@@ -423,7 +423,8 @@ class BrandWriter:
         }
         results = []
         for change in changes:
-            oro_id = change.dest_key or existing.get(change.key)
+            # Oro's externalId is the truth: a brand removed in Oro since is made again.
+            oro_id = existing.get(change.key)
             try:
                 results.append(self._write_one(change, oro_id))
             except OroRejected as exc:

@@ -112,7 +112,11 @@ def oro_systems(
         destination = Endpoint(
             "shop",
             "oro",
-            parse_settings("shop", get_kind("oro"), {"url": shop_url, "client_id": sc.client_id}),
+            parse_settings(
+                "shop",
+                get_kind("oro"),
+                {"url": shop_url, "client_id": sc.client_id, "version": "6.1.10"},
+            ),
             {"client_secret": SecretStr(sc.client_secret)},
         )
         db = create_state_engine(f"sqlite:///{tmp_path / 'state.db'}")

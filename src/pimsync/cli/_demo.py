@@ -104,6 +104,7 @@ def shop_connection(sandbox: OroSandbox, url: str) -> ConnectionConfig:
             "url": url,
             "client_id": sandbox.credentials.client_id,
             "client_secret": {"stored": True},
+            "version": "6.1.10",  # the sandbox follows 6.1: batches, upsert
         }
     )
 

@@ -21,6 +21,7 @@ from pimsync.connectors.akeneo import connect as connect_akeneo
 from pimsync.connectors.oro import connect as connect_oro
 from pimsync.connectors.oro.structure import (
     StructureCheck,
+    StructureResult,
     StructureSettings,
     apply_structure,
     check_structure,
@@ -74,6 +75,13 @@ def job_settings(project: ProjectConfig, job: str) -> StructureSettings:
 
 def run_check(session: Session, job: str, csv_path: Path | None) -> StructureCheck:
     """Read both systems for JOB and build its check report (writes ``csv_path``)."""
+    return _check(session, job, csv_path, apply=False)[0]
+
+
+def _check(
+    session: Session, job: str, csv_path: Path | None, *, apply: bool
+) -> tuple[StructureCheck, StructureResult | None]:
+    """The check report of JOB, and with ``apply`` what was created in Oro."""
     project, source, destination = job_endpoints(session, job)
     settings = job_settings(project, job)
     with (
@@ -87,9 +95,10 @@ def run_check(session: Session, job: str, csv_path: Path | None) -> StructureChe
             job=job,
             csv_path=str(csv_path) if csv_path is not None else None,
         )
+        result = apply_structure(oro, check.plan) if apply else None
     if csv_path is not None and check.csv is not None:
         csv_path.write_text(check.csv, encoding="utf-8", newline="")
-    return check
+    return check, result
 
 
 @oro_app.command("check")
@@ -134,22 +143,8 @@ def oro_apply(
     Exits 3 while something still blocks a product run.
     """
     session = session_of(ctx)
-    project, source, destination = job_endpoints(session, job)
-    settings = job_settings(project, job)
-    with (
-        connect_akeneo(source.settings, source.secrets) as akeneo,
-        connect_oro(destination.settings, destination.secrets) as oro,
-    ):
-        check = check_structure(
-            AkeneoCatalog(akeneo),
-            oro,
-            settings,
-            job=job,
-            csv_path=str(attributes_csv) if attributes_csv is not None else None,
-        )
-        result = apply_structure(oro, check.plan)
-    if attributes_csv is not None and check.csv is not None:
-        attributes_csv.write_text(check.csv, encoding="utf-8", newline="")
+    check, result = _check(session, job, attributes_csv, apply=True)
+    assert result is not None
     for line in result.created:
         session.say(f"created: {line}")
     for line in result.errors:

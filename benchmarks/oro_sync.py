@@ -54,25 +54,12 @@ from typing import Any
 
 import httpx
 
+from pimsync.cli._demo import OPTIONS  # the demo's mapping, also used by the flow tests
+
 ROOT = Path(__file__).resolve().parents[1]
 PIM_CREDS = ("pimsync", "pimsync-secret", "admin", "admin")
 SHOP_CREDS = ("pimsync-oro", "pimsync-oro-secret")
 API = "/api/rest/v1"
-
-# The options of tests/flows/_oro_systems.py (benchmarks do not import tests).
-OPTIONS: dict[str, Any] = {
-    "localizations": {"en_US": "en_US", "fr_FR": "fr_FR", "de_DE": "de_DE"},
-    "prices": [{"attribute": "price", "currencies": ["EUR", "USD"]}],
-    "brand": "brand",
-    "attributes": [
-        {"akeneo": "color", "oro": "color"},
-        {"akeneo": "size", "oro": "size"},
-        {"akeneo": "weight", "oro": "weight_g", "unit": "GRAM"},
-        {"akeneo": "eco_label", "oro": "eco_label"},
-        {"akeneo": "release_date", "oro": "release_date"},
-    ],
-    "categories": {"mode": "tree", "root": "1"},
-}
 
 
 def cpu_seconds(pid: int) -> float:

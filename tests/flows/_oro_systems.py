@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from pimsync.cli._demo import OPTIONS  # the demo's mapping
 from pimsync.config import JobConfig, ProjectConfig
 from pimsync.connectors.akeneo import AkeneoCatalog
 from pimsync.connectors.akeneo import connect as connect_akeneo
@@ -25,20 +26,6 @@ from pimsync.sandbox.akeneo import serve as serve_akeneo
 from pimsync.sandbox.oro import OroSandbox
 from pimsync.sandbox.oro import serve as serve_oro
 from pimsync.state import create_state_engine, upgrade
-
-OPTIONS: dict[str, Any] = {
-    "localizations": {"en_US": "en_US", "fr_FR": "fr_FR", "de_DE": "de_DE"},
-    "prices": [{"attribute": "price", "currencies": ["EUR", "USD"]}],
-    "brand": "brand",
-    "attributes": [
-        {"akeneo": "color", "oro": "color"},
-        {"akeneo": "size", "oro": "size"},
-        {"akeneo": "weight", "oro": "weight_g", "unit": "GRAM"},
-        {"akeneo": "eco_label", "oro": "eco_label"},
-        {"akeneo": "release_date", "oro": "release_date"},
-    ],
-    "categories": {"mode": "tree", "root": "1"},
-}
 
 
 @dataclass

@@ -31,16 +31,18 @@ pyinstrument profile of the full run: the main thread, and every writer call in 
 loader thread that makes it (combined).
 
 usage: python benchmarks/oro_sync.py --products 100000 [--batch-size 1000] [--changed 100]
-       [--oro-version 6.1.10] [--profile FILE]
+       [--oro-version 6.1.10] [--profile FILE] [--profile-sandboxes DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
 import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -88,17 +90,22 @@ def wait_until_up(url: str, path: str, timeout: float = 300) -> None:
 
 
 @contextmanager
-def sandbox(kind: str, *args: str) -> Iterator[tuple[str, int]]:
+def sandbox(kind: str, *args: str, profile: Path | None = None) -> Iterator[tuple[str, int]]:
+    """A sandbox process; with ``profile``, run under pyinstrument, which writes its text
+    report there when the sandbox stops (on SIGINT, so that the report is written)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "pimsync.cli", "sandbox", kind, *args, "--port", str(port)]
+    cmd = [sys.executable]
+    if profile is not None:
+        cmd += ["-m", "pyinstrument", "-r", "text", "-o", str(profile)]
+    cmd += ["-m", "pimsync.cli", "sandbox", kind, *args, "--port", str(port)]
     server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_up(url, f"{API}/channels" if kind == "akeneo" else "/admin/api/products")
         yield url, server.pid
     finally:
-        server.terminate()
-        server.wait(30)
+        server.send_signal(signal.SIGINT if profile is not None else signal.SIGTERM)
+        server.wait(120)
 
 
 def endpoints(pim_url: str, shop_url: str, oro_version: str | None) -> tuple[Any, Any]:
@@ -189,6 +196,19 @@ def tally(pim_port: int, shop_port: int) -> dict[str, Any]:
 
 
 WRITE_SESSIONS: list[Any] = []
+GC = {"seconds": 0.0, "started": 0.0}
+
+
+def time_gc() -> None:
+    """Add the wall time of the pimsync process's garbage collections to ``GC``."""
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            GC["started"] = time.perf_counter()
+        else:
+            GC["seconds"] += time.perf_counter() - GC["started"]
+
+    gc.callbacks.append(callback)
 
 
 def profile_writes() -> None:
@@ -228,6 +248,7 @@ def worker(
 ) -> None:
     """Run the jobs; one JSON line per step on stdout; waits for "go" before the diff."""
     count_requests()
+    time_gc()
     from pimsync.config import JobConfig, ProjectConfig
     from pimsync.jobs import JobEngine, JobSpec, Mode
     from pimsync.runners.flows import FlowContext, get_flow
@@ -243,6 +264,7 @@ def worker(
 
         def step(label: str, flow: str, job: str, mode: Mode) -> None:
             REQUESTS.clear()
+            GC["seconds"] = 0.0
             profiler = None
             if profile is not None and label == "full":
                 from pyinstrument import Profiler
@@ -273,6 +295,7 @@ def worker(
                 "seconds": seconds,
                 "build_seconds": built,
                 "cpu_seconds": cpu,
+                "gc_seconds": GC["seconds"],
                 "rss_mb": rss,
                 "streams": {name: c.as_dict() for name, c in report.streams.items()},
                 **tally(pim_port, shop_port),
@@ -342,6 +365,11 @@ def main() -> int:
         help="the Oro version pimsync is told (its batch capabilities); 'none' for none",
     )
     parser.add_argument("--profile", help="write a pyinstrument profile of the full run here")
+    parser.add_argument(
+        "--profile-sandboxes",
+        metavar="DIR",
+        help="run both sandboxes under pyinstrument; reports go to DIR/{akeneo,oro}.txt",
+    )
     parser.add_argument("--worker", nargs=2, metavar=("PIM_URL", "SHOP_URL"))
     args = parser.parse_args()
     if args.worker:
@@ -350,16 +378,26 @@ def main() -> int:
         return 0
 
     n = args.products
+    profiles = Path(args.profile_sandboxes).resolve() if args.profile_sandboxes else None
+    if profiles is not None:
+        profiles.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with (
-        sandbox("akeneo", "--products", str(n)) as (pim_url, pim_pid),
+        sandbox("akeneo", "--products", str(n), profile=profiles and profiles / "akeneo.txt") as (
+            pim_url,
+            pim_pid,
+        ),
         tempfile.TemporaryDirectory() as tmp,
     ):
         print(f"Akeneo sandbox with {n} products up in {time.perf_counter() - started:.1f} s")
         csv = Path(tmp) / "attributes.csv"
         csv.write_text(attributes_csv(pim_url), encoding="utf-8")
         print(f"attribute file: {len(csv.read_text().splitlines()) - 1} attributes")
-        with sandbox("oro", "--companion", "--attributes-csv", str(csv)) as (shop_url, shop_pid):
+        oro_profile = profiles and profiles / "oro.txt"
+        with sandbox("oro", "--companion", "--attributes-csv", str(csv), profile=oro_profile) as (
+            shop_url,
+            shop_pid,
+        ):
             cmd = [sys.executable, __file__, "--batch-size", str(args.batch_size)]
             cmd += ["--oro-version", args.oro_version]
             if args.profile:
@@ -403,7 +441,8 @@ def show(line: dict[str, Any], n: int, batch: int) -> None:
         f"(metadata/build {line['build_seconds']:.2f} s), peak RSS {line['rss_mb']:.0f} MB, "
         f"Oro writes {line['oro_writes']} {line['oro_write_kinds']}, "
         f"Akeneo product pages {line['akeneo_product_pages']}, "
-        f"requests {line['requests']}; CPU seconds: pimsync {line['cpu_seconds']:.1f}, "
+        f"requests {line['requests']}; CPU seconds: pimsync {line['cpu_seconds']:.1f} "
+        f"(garbage collection {line['gc_seconds']:.1f}), "
         f"Akeneo sandbox {line['sandbox_cpu']['akeneo']:.1f}, "
         f"Oro sandbox {line['sandbox_cpu']['oro']:.1f}; {streams}"
     )

@@ -64,41 +64,44 @@ def _key(item: Any) -> tuple[str, str] | None:
 
 
 def split(data: list[Any], included: list[Any]) -> tuple[list[Group], list[int]]:
-    """Groups in ``data`` order, and the indexes of included records no primary reaches."""
-    nodes = [("data", i) for i in range(len(data))] + [
-        ("included", j) for j in range(len(included))
-    ]
-    items = {("data", i): d for i, d in enumerate(data)}
-    items.update({("included", j): x for j, x in enumerate(included)})
-    by_key: dict[tuple[str, str], list[tuple[str, int]]] = {}
-    for node in nodes:
-        key = _key(items[node])
+    """Groups in ``data`` order, and the indexes of included records no primary reaches.
+
+    Nodes are numbered: primary ``i`` is ``i``, included record ``j`` is ``len(data) + j``.
+    A group claims every included record reachable from its primary through included
+    records no earlier group claimed.
+    """
+    items = [*data, *included]
+    first_included = len(data)
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for node, item in enumerate(items):
+        key = _key(item)
         if key is not None:
             by_key.setdefault(key, []).append(node)
-    neighbours: dict[tuple[str, int], set[tuple[str, int]]] = {node: set() for node in nodes}
-    for node in nodes:
-        for link in _links(items[node]):
-            for other in by_key.get(link, []):
+    neighbours: list[list[int]] = [[] for _ in items]
+    for node, item in enumerate(items):
+        for link in _links(item):
+            for other in by_key.get(link, ()):
                 if other != node:
-                    neighbours[node].add(other)
-                    neighbours[other].add(node)
-    claimed: set[int] = set()
+                    neighbours[node].append(other)
+                    neighbours[other].append(node)
+    claimed = [False] * len(items)
     groups: list[Group] = []
     for index, item in enumerate(data):
-        group = Group(index, item if isinstance(item, dict) else {})
-        queue = [("data", index)]
+        queue = [index]
         mine: list[int] = []
         while queue:
-            node = queue.pop()
-            for other in sorted(neighbours[node]):
-                if other[0] == "included" and other[1] not in claimed:
-                    claimed.add(other[1])
-                    mine.append(other[1])
+            for other in neighbours[queue.pop()]:
+                if other >= first_included and not claimed[other]:
+                    claimed[other] = True
+                    mine.append(other - first_included)
                     queue.append(other)
-        group.positions = sorted(mine)
-        group.included = [included[j] for j in group.positions]
+        mine.sort()
+        group = Group(index, item if isinstance(item, dict) else {})
+        group.positions = mine
+        group.included = [included[j] for j in mine]
         groups.append(group)
-    return groups, [j for j in range(len(included)) if j not in claimed]
+    unreachable = [j for j in range(len(included)) if not claimed[first_included + j]]
+    return groups, unreachable
 
 
 def chunks(groups: list[Group]) -> Iterator[list[Group]]:

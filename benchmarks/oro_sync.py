@@ -31,7 +31,7 @@ pyinstrument profile of the full run: the main thread, and every writer call in 
 loader thread that makes it (combined).
 
 usage: python benchmarks/oro_sync.py --products 100000 [--batch-size 1000] [--changed 100]
-       [--oro-version 6.1.10] [--profile FILE] [--profile-sandboxes DIR]
+       [--oro-version 6.1.10] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ import json
 import math
 import os
 import resource
-import signal
 import socket
 import subprocess
 import sys
@@ -90,22 +89,17 @@ def wait_until_up(url: str, path: str, timeout: float = 300) -> None:
 
 
 @contextmanager
-def sandbox(kind: str, *args: str, profile: Path | None = None) -> Iterator[tuple[str, int]]:
-    """A sandbox process; with ``profile``, run under pyinstrument, which writes its text
-    report there when the sandbox stops (on SIGINT, so that the report is written)."""
+def sandbox(kind: str, *args: str) -> Iterator[tuple[str, int]]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable]
-    if profile is not None:
-        cmd += ["-m", "pyinstrument", "-r", "text", "-o", str(profile)]
-    cmd += ["-m", "pimsync.cli", "sandbox", kind, *args, "--port", str(port)]
+    cmd = [sys.executable, "-m", "pimsync.cli", "sandbox", kind, *args, "--port", str(port)]
     server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_up(url, f"{API}/channels" if kind == "akeneo" else "/admin/api/products")
         yield url, server.pid
     finally:
-        server.send_signal(signal.SIGINT if profile is not None else signal.SIGTERM)
-        server.wait(120)
+        server.terminate()
+        server.wait(30)
 
 
 def endpoints(pim_url: str, shop_url: str, oro_version: str | None) -> tuple[Any, Any]:
@@ -365,11 +359,6 @@ def main() -> int:
         help="the Oro version pimsync is told (its batch capabilities); 'none' for none",
     )
     parser.add_argument("--profile", help="write a pyinstrument profile of the full run here")
-    parser.add_argument(
-        "--profile-sandboxes",
-        metavar="DIR",
-        help="run both sandboxes under pyinstrument; reports go to DIR/{akeneo,oro}.txt",
-    )
     parser.add_argument("--worker", nargs=2, metavar=("PIM_URL", "SHOP_URL"))
     args = parser.parse_args()
     if args.worker:
@@ -378,26 +367,16 @@ def main() -> int:
         return 0
 
     n = args.products
-    profiles = Path(args.profile_sandboxes).resolve() if args.profile_sandboxes else None
-    if profiles is not None:
-        profiles.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with (
-        sandbox("akeneo", "--products", str(n), profile=profiles and profiles / "akeneo.txt") as (
-            pim_url,
-            pim_pid,
-        ),
+        sandbox("akeneo", "--products", str(n)) as (pim_url, pim_pid),
         tempfile.TemporaryDirectory() as tmp,
     ):
         print(f"Akeneo sandbox with {n} products up in {time.perf_counter() - started:.1f} s")
         csv = Path(tmp) / "attributes.csv"
         csv.write_text(attributes_csv(pim_url), encoding="utf-8")
         print(f"attribute file: {len(csv.read_text().splitlines()) - 1} attributes")
-        oro_profile = profiles and profiles / "oro.txt"
-        with sandbox("oro", "--companion", "--attributes-csv", str(csv), profile=oro_profile) as (
-            shop_url,
-            shop_pid,
-        ):
+        with sandbox("oro", "--companion", "--attributes-csv", str(csv)) as (shop_url, shop_pid):
             cmd = [sys.executable, __file__, "--batch-size", str(args.batch_size)]
             cmd += ["--oro-version", args.oro_version]
             if args.profile:

@@ -28,9 +28,14 @@ log = logging.getLogger("pimsync.engine")
 # 700, they were promoted and rescanned again and again: 8.6 of 18.8 CPU-seconds of a
 # 20,000-product Oro sync were the collector's, 1.8 with this (benchmarks/RESULTS.md).
 RUN_GC_THRESHOLD = (200_000, 50, 20)
-_heap_lock = threading.Lock()
-_heap_users = 0
-_saved_thresholds: tuple[int, int, int] = gc.get_threshold()
+
+
+class _Heap:
+    """How many runs of this process are going, and the thresholds before the first."""
+
+    lock = threading.Lock()
+    runs = 0
+    saved: tuple[int, int, int] = (700, 10, 10)
 
 
 @contextmanager
@@ -45,21 +50,20 @@ def frozen_heap() -> Iterator[None]:
     at every step. Both are undone when the last run in the process ends (runs can
     overlap in threads).
     """
-    global _heap_users, _saved_thresholds
-    with _heap_lock:
-        if _heap_users == 0:
-            _saved_thresholds = gc.get_threshold()
+    with _Heap.lock:
+        if _Heap.runs == 0:
+            _Heap.saved = gc.get_threshold()
             gc.collect()
             gc.freeze()
             gc.set_threshold(*RUN_GC_THRESHOLD)
-        _heap_users += 1
+        _Heap.runs += 1
     try:
         yield
     finally:
-        with _heap_lock:
-            _heap_users -= 1
-            if _heap_users == 0:
-                gc.set_threshold(*_saved_thresholds)
+        with _Heap.lock:
+            _Heap.runs -= 1
+            if _Heap.runs == 0:
+                gc.set_threshold(*_Heap.saved)
                 gc.unfreeze()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -51,25 +52,38 @@ def _comparable(value: Any) -> Any:
     return text
 
 
-def _matches(actual: Any, op: str, wanted: str) -> bool:
+def _test(op: str, wanted: str) -> Callable[[Any], bool]:
+    """Whether a field value passes ``filter[...][op]=wanted``; the wanted values are
+    parsed once per request, not once per record."""
     if op == "exists":
-        present = actual not in (None, [])
-        return present == (wanted.lower() in ("1", "true", "yes"))
-    values = actual if isinstance(actual, list) else [actual]
-    if actual is None:
-        return op == "neq"
-    options = wanted.split(",")
+        present_wanted = wanted.lower() in ("1", "true", "yes")
+        return lambda actual: (actual not in (None, [])) == present_wanted
     if op in ("eq", "neq"):
-        hit = False
-        for option in options:
+        exact: set[Any] = set()
+        ranges: list[tuple[Any, Any]] = []
+        for option in wanted.split(","):
             low, sep, high = option.partition("..")
-            for value in values:
+            if sep:
+                ranges.append((_comparable(low), _comparable(high)))
+            else:
+                exact.add(_comparable(option))
+
+        def equal(actual: Any) -> bool:
+            if actual is None:
+                return op == "neq"
+            hit = False
+            for value in actual if isinstance(actual, list) else [actual]:
                 got = _comparable(value)
-                if sep:
-                    hit = hit or _comparable(low) <= got <= _comparable(high)
-                else:
-                    hit = hit or got == _comparable(option)
-        return hit if op == "eq" else not hit
+                try:
+                    hit = hit or got in exact
+                except TypeError:  # unhashable: compare one by one
+                    hit = hit or any(got == e for e in exact)
+                for low, high in ranges:
+                    with contextlib.suppress(TypeError):  # a number against text: no match
+                        hit = hit or low <= got <= high
+            return hit if op == "eq" else not hit
+
+        return equal
     bound = _comparable(wanted)
 
     def compare(value: Any) -> bool:
@@ -82,10 +96,15 @@ def _matches(actual: Any, op: str, wanted: str) -> bool:
             return bool(got > bound)
         return bool(got >= bound)
 
-    try:
-        return any(compare(v) for v in values)
-    except TypeError:
-        return False
+    def ordered(actual: Any) -> bool:
+        if actual is None:
+            return op == "neq"
+        try:
+            return any(compare(v) for v in (actual if isinstance(actual, list) else [actual]))
+        except TypeError:
+            return False
+
+    return ordered
 
 
 def predicate(rtype: ResourceType, params: Iterable[tuple[str, str]]) -> Predicate:
@@ -108,8 +127,10 @@ def predicate(rtype: ResourceType, params: Iterable[tuple[str, str]]) -> Predica
     for name in sorted(rtype.required_filters - present if "id" not in present else ()):
         raise filter_error(f"filter[{name}]", "The filter is required.")
 
+    checks = [(name, _test(op, value)) for name, op, value in tests]
+
     def check(record: Record) -> bool:
-        return all(_matches(field_value(record, n), op, v) for n, op, v in tests)
+        return all(test(field_value(record, name)) for name, test in checks)
 
     return check
 

@@ -14,7 +14,9 @@ all-or-nothing, otherwise 202 + ``asyncoperations`` processed in a background th
 ``/asyncoperations/{id}/errors``), product documents carrying prices, images (files with
 base64 content), texts, slugs and variant links, and custom product attributes created
 the admin's way (``sb.import_attributes(csv)``, ``sb.update_schema()``), listed by
-``entitystructures``. See :class:`OroSandbox` for the inspection helpers.
+``entitystructures``. With ``X-Integration-Type: ext_id`` (Oro 6.1.10+/7.0.2+; switch
+off with ``OroSandbox(ext_id=False)``) products are addressed, linked, filtered and
+upserted by SKU. See :class:`OroSandbox` for the inspection helpers.
 """
 
 from pimsync.sandbox.akeneo._faults import Faults

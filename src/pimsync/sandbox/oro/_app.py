@@ -26,12 +26,20 @@ from pimsync.sandbox.oro._documents import (
     vnd_response,
 )
 from pimsync.sandbox.oro._faults import OroFaultMiddleware
-from pimsync.sandbox.oro._query import Page, candidates, predicate, sort, sparse_fields
+from pimsync.sandbox.oro._query import (
+    Page,
+    candidates,
+    predicate,
+    sku_filters,
+    sort,
+    sparse_fields,
+)
 from pimsync.sandbox.oro._sandbox import OroSandbox
 from pimsync.sandbox.oro._schema import ResourceType
 from pimsync.sandbox.oro._store import Key, Record, Store
 from pimsync.sandbox.oro._writes import Written
 
+EXT_ID = "ext_id"  # the X-Integration-Type value of external-ID addressing
 SYNC_LIMIT = 100
 SYNC_INCLUDED_LIMIT = 50
 MAX_DELETE = 100
@@ -107,11 +115,35 @@ class Api:
             return empty_response(405, {"Allow": allow})
         return rtype
 
+    def _ext_id(self, request: Request) -> bool:
+        """Whether this request addresses products by SKU (``X-Integration-Type: ext_id``);
+        an Oro older than 6.1.10/7.0.2 (``ext_id=False``) ignores the header."""
+        return self.sb.ext_id and request.headers.get("x-integration-type") == EXT_ID
+
+    def _sku_of(self, db_id: str) -> str | None:
+        product = self.sb.store.get("products", db_id)
+        sku = product["attributes"].get("sku") if product is not None else None
+        return None if sku is None else str(sku)
+
+    def _db_id(self, sku: str) -> str | None:
+        """The DB id of the product with this SKU (case-insensitive, by the index)."""
+        found = self.sb.store.find("products", "sku", [sku])
+        return str(found[0]["id"]) if found else None
+
+    def _params(self, request: Request, rtype: ResourceType) -> list[tuple[str, str]]:
+        """The query parameters, with product SKUs in filters turned into DB ids in
+        ext_id mode."""
+        params = request.query_params.multi_items()
+        return sku_filters(rtype, params, self._db_id) if self._ext_id(request) else params
+
     def _renderer(self, request: Request) -> Renderer:
         modes = {m.strip() for m in request.headers.get("x-include", "").split(";")}
         params = request.query_params.multi_items()
         return Renderer(
-            str(request.base_url), sparse_fields(params), hateoas="noHateoas" not in modes
+            str(request.base_url),
+            sparse_fields(params),
+            hateoas="noHateoas" not in modes,
+            sku_of=self._sku_of if self._ext_id(request) else None,
         )
 
     def _included(self, request: Request, primary: list[Record]) -> list[Record]:
@@ -159,10 +191,11 @@ class Api:
 
     def _list(self, request: Request, rtype: ResourceType) -> Response:
         params = request.query_params
-        test = predicate(rtype, params.multi_items())
+        filters = self._params(request, rtype)
+        test = predicate(rtype, filters)
         page = Page.parse(dict(params))
         with self.sb.store.lock:
-            found = candidates(self.sb.store, rtype.name, params.multi_items())
+            found = candidates(self.sb.store, rtype.name, filters)
             matching = sort(rtype, [r for r in found if test(r)], params.get("sort"))
             chunk, more = page.slice(matching)
             included = self._included(request, chunk)
@@ -198,7 +231,7 @@ class Api:
     async def _create(self, request: Request, rtype: ResourceType) -> Response:
         document = await _body(request)
         with self.sb.store.lock:
-            tx, writer = self.sb.transaction()
+            tx, writer = self.sb.transaction(ext_id=self._ext_id(request))
             written = writer.write(rtype.name, document)
             tx.commit()
             return self._written(request, written, 201 if written.created else 200)
@@ -228,7 +261,9 @@ class Api:
         data, included = parse_batch(await _body(request))
         groups, unreachable = split(data, included)
         if mode == "async":
-            operation = self.sb.start_async_batch(rtype.name, groups, unreachable)
+            operation = self.sb.start_async_batch(
+                rtype.name, groups, unreachable, ext_id=self._ext_id(request)
+            )
             location = f"{str(request.base_url).rstrip('/')}{API}/asyncoperations/{operation.id}"
             with self.sb.store.lock:
                 record = self.sb.store.get("asyncoperations", operation.id)
@@ -245,7 +280,7 @@ class Api:
         renderer = self._renderer(request)
         out: list[dict[str, Any]] = []
         with self.sb.store.lock:
-            tx, writer = self.sb.transaction()
+            tx, writer = self.sb.transaction(ext_id=self._ext_id(request))
             written: list[tuple[Written, Any]] = []
             for group in groups:
                 if not group.item:
@@ -294,7 +329,7 @@ class Api:
         return vnd_response(body)
 
     def _delete_list(self, request: Request, rtype: ResourceType) -> Response:
-        items = request.query_params.multi_items()
+        items = self._params(request, rtype)
         if not any(k.startswith("filter") for k, _ in items):
             raise ApiError(400, "filter constraint", "At least one filter must be provided.")
         test = predicate(rtype, items)
@@ -318,8 +353,11 @@ class Api:
         if isinstance(rtype, Response):
             return rtype
         id_ = request.path_params["id"]
+        by_sku = rtype.name == "products" and self._ext_id(request)
         if method == "GET":
             with self.sb.store.lock:
+                if by_sku:
+                    id_ = self._db_id(id_) or ""
                 record = self.sb.store.get(rtype.name, id_)
                 if record is None:
                     raise not_found()
@@ -331,12 +369,14 @@ class Api:
             return vnd_response(body)
         if method == "PATCH":
             document = await _body(request)
-            with self.sb.store.lock:
-                tx, writer = self.sb.transaction()
+            with self.sb.store.lock:  # in ext_id mode the writer looks the SKU up
+                tx, writer = self.sb.transaction(ext_id=self._ext_id(request))
                 written = writer.write(rtype.name, document, id_)
                 tx.commit()
                 return self._written(request, written, 201 if written.created else 200)
         with self.sb.store.lock:
+            if by_sku:
+                id_ = self._db_id(id_) or ""
             tx, writer = self.sb.transaction()
             writer.delete(rtype.name, id_)
             tx.commit()

@@ -135,6 +135,9 @@ class AsyncOperation:
     errors: list[dict[str, Any]] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
+    # the request that started it said ``X-Integration-Type: ext_id``; the records are
+    # written later, in a thread, so the operation has to remember it
+    ext_id: bool = False
 
     def record(self) -> Record:
         """The ``asyncoperations`` resource."""
@@ -186,7 +189,7 @@ class AsyncRunner:
 
     def __init__(
         self,
-        write: Callable[[str, Group, dict[tuple[str, str], str]], Outcome],
+        write: Callable[[AsyncOperation, Group, dict[tuple[str, str], str]], Outcome],
         publish: Callable[[AsyncOperation], None],
         now: Callable[[], str],
     ) -> None:
@@ -215,7 +218,7 @@ class AsyncRunner:
         try:
             for number, chunk in enumerate(chunks(groups), start=1):
                 for group in chunk:
-                    outcome = self._write(op.entity_type, group, ids)
+                    outcome = self._write(op, group, ids)
                     if outcome.error is not None:
                         op.errors.append(_error(op, number, len(op.errors), outcome.error))
                     elif outcome.created:

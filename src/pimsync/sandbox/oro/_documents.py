@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -66,16 +66,29 @@ def empty_response(status: int, headers: Mapping[str, str] | None = None) -> Res
 
 
 class Renderer:
-    """Renders stored records for one request: links, sparse fieldsets, noHateoas."""
+    """Renders stored records for one request: links, sparse fieldsets, noHateoas.
+
+    ``sku_of`` (a product's DB id → its SKU, or None) switches on ext_id mode: every
+    product, and every linkage to one, shows the SKU as its id, and a product gets the
+    read-only ``dbId`` attribute (API brief §1.13).
+    """
 
     def __init__(
-        self, base_url: str, fields: Mapping[str, frozenset[str]], *, hateoas: bool
+        self,
+        base_url: str,
+        fields: Mapping[str, frozenset[str]],
+        *,
+        hateoas: bool,
+        sku_of: Callable[[str], str | None] | None = None,
     ) -> None:
         self.base = base_url.rstrip("/") + API
         self.fields = fields
         self.hateoas = hateoas
+        self.sku_of = sku_of
 
     def resource(self, record: Record, meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        if self.sku_of is not None:
+            record = self._by_sku(record, self.sku_of)
         type_, id_ = record["type"], record["id"]
         wanted = self.fields.get(type_)
         out: dict[str, Any] = {"type": type_, "id": id_}
@@ -104,6 +117,34 @@ class Renderer:
 
     def many(self, records: Iterable[Record]) -> list[dict[str, Any]]:
         return [self.resource(r) for r in records]
+
+    @staticmethod
+    def _by_sku(record: Record, sku_of: Callable[[str], str | None]) -> Record:
+        """A shallow copy of ``record`` with product ids shown as SKUs (a product
+        without a SKU keeps its DB id: ext_id mode cannot reach it)."""
+
+        def swap(link: Any) -> Any:
+            if isinstance(link, dict) and link.get("type") == "products":
+                sku = sku_of(link["id"])
+                if sku is not None:
+                    return {"type": "products", "id": sku}
+            return link
+
+        relationships: dict[str, Any] = {}
+        for name, linkage in record["relationships"].items():
+            if not isinstance(linkage, list):
+                relationships[name] = swap(linkage)
+            elif linkage and isinstance(linkage[0], dict) and linkage[0].get("type") == "products":
+                relationships[name] = [swap(link) for link in linkage]
+            else:  # a to-many linkage holds one type: nothing to swap
+                relationships[name] = linkage
+        out = {**record, "relationships": relationships}
+        if record["type"] == "products":
+            sku = record["attributes"].get("sku")
+            if sku is not None:
+                out["id"] = str(sku)
+            out["attributes"] = {**record["attributes"], "dbId": int(record["id"])}
+        return out
 
 
 def _keep(wanted: frozenset[str] | None, name: str) -> bool:

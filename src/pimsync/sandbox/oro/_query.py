@@ -218,3 +218,31 @@ def sparse_fields(params: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]
         if key.startswith("fields[") and key.endswith("]"):
             found[key[7:-1]] = frozenset(f for f in value.split(",") if f)
     return found
+
+
+# an id no record has: what an unknown SKU stands for in a filter
+_NO_RECORD = "\0"
+
+
+def sku_filters(
+    rtype: ResourceType,
+    params: Iterable[tuple[str, str]],
+    db_id: Callable[[str], str | None],
+) -> list[tuple[str, str]]:
+    """``params`` with SKUs turned into product DB ids, for ext_id mode (brief §1.13).
+
+    There ``filter[id]`` on products and every filter on a relationship to products
+    name products by SKU, while the records keep DB ids; an unknown SKU matches nothing.
+    """
+    out: list[tuple[str, str]] = []
+    for key, value in params:
+        match = _FILTER.match(key)
+        name = match.group(1) if match is not None and match.group(2) != "exists" else ""
+        rel = rtype.relationships.get(name)
+        if (name == "id" and rtype.name == "products") or (
+            rel is not None and rel.target == "products"
+        ):
+            out.append((key, ",".join(db_id(sku) or _NO_RECORD for sku in value.split(","))))
+        else:
+            out.append((key, value))
+    return out

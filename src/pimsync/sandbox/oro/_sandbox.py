@@ -31,6 +31,10 @@ class OroSandbox:
     ``companion_categories=True`` emulates a companion API config that makes
     ``categories`` writable; stock Oro answers 405 to category writes.
 
+    ``ext_id=True`` (the default) is Oro 6.1.10+/7.0.2+: a request with the header
+    ``X-Integration-Type: ext_id`` addresses products by SKU and may upsert them
+    (API brief §1.13). ``ext_id=False`` is an older Oro, which ignores the header.
+
     Admin side (what the back-office UI does; not HTTP):
 
     * ``import_attributes(csv_text)`` — the product-attribute import file; the
@@ -58,9 +62,11 @@ class OroSandbox:
         companion_categories: bool = False,
         token_ttl: int = 3600,
         clock: Callable[[], datetime] = _utc_now,
+        ext_id: bool = True,
     ) -> None:
         self.credentials = credentials or Credentials()
         self.companion_categories = companion_categories
+        self.ext_id = ext_id
         self.types: dict[str, ResourceType] = resource_types(
             companion_categories=companion_categories
         )
@@ -282,22 +288,38 @@ class OroSandbox:
 
         return product
 
-    def transaction(self, ids: dict[Key, str] | None = None) -> tuple[Transaction, Writer]:
+    def transaction(
+        self, ids: dict[Key, str] | None = None, *, ext_id: bool = False
+    ) -> tuple[Transaction, Writer]:
         """A fresh transaction and a writer on it; commit with ``tx.commit()``.
 
         ``ids`` (temp id → real id) can be shared between the writers of one batch.
+        ``ext_id`` makes the writer read product ids as SKUs.
         """
         tx = Transaction(self.store)
-        writer = Writer(self.types, tx, self.timestamp(), self.store.new_id, self._rule, ids)
+        writer = Writer(
+            self.types,
+            tx,
+            self.timestamp(),
+            self.store.new_id,
+            self._rule,
+            ids,
+            ext_id=ext_id,
+        )
         return tx, writer
 
     def start_async_batch(
-        self, type_: str, groups: list[Group], unreachable: list[int]
+        self, type_: str, groups: list[Group], unreachable: list[int], *, ext_id: bool = False
     ) -> AsyncOperation:
-        """Register an asynchronous batch and start processing it in the background."""
+        """Register an asynchronous batch and start processing it in the background.
+
+        ``ext_id``: the batch came in ext_id mode, so its product ids are SKUs.
+        """
         with self.store.lock:
             now = self.timestamp()
-            operation = AsyncOperation(self.store.new_id("asyncoperations"), type_, now, now)
+            operation = AsyncOperation(
+                self.store.new_id("asyncoperations"), type_, now, now, ext_id=ext_id
+            )
             self.operations[operation.id] = operation
             self._publish(operation)
         self.async_runner.start(operation, groups, unreachable)
@@ -307,13 +329,13 @@ class OroSandbox:
         with self.store.lock:
             self.store.put(operation.record())
 
-    def _write_group(self, type_: str, group: Group, ids: dict[Key, str]) -> Outcome:
+    def _write_group(self, op: AsyncOperation, group: Group, ids: dict[Key, str]) -> Outcome:
         """Write one primary record with its included ones in its own transaction."""
         with self.store.lock:
-            tx, writer = self.transaction(ids)
+            tx, writer = self.transaction(ids, ext_id=op.ext_id)
             try:
                 written = writer.write_item(
-                    self.types[type_],
+                    self.types[op.entity_type],
                     _checked_item(group),
                     group.included,
                     _update_id(group.item),

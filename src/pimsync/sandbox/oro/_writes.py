@@ -42,6 +42,28 @@ def _extra(pointer: str) -> ApiError:
     )
 
 
+def _with_sku(data: dict[str, Any], sku: str, pointer: str, *, created: bool) -> dict[str, Any]:
+    """A product's data in ext_id mode, where its ``id`` is its SKU.
+
+    A new product takes its ``sku`` from the id when the attributes leave it out; a
+    ``sku`` attribute that names another product than the id is a 400.
+    """
+    attributes = data.get("attributes")
+    given = attributes.get("sku") if isinstance(attributes, dict) else None
+    if given is not None:
+        if str(given).casefold() != sku.casefold():
+            raise ApiError(
+                400,
+                "value constraint",
+                'The "sku" attribute must be the same as the product identifier in "id".',
+                pointer=f"{pointer}/attributes/sku",
+            )
+        return data
+    if not created or (attributes is not None and not isinstance(attributes, dict)):
+        return data
+    return {**data, "attributes": {**(attributes or {}), "sku": sku}}
+
+
 class Writer:
     """Applies JSON:API write documents to a transaction; ``now`` stamps timestamps."""
 
@@ -53,8 +75,12 @@ class Writer:
         new_id: Callable[[str], str],
         rules: Callable[[str], Rule | None] = RULES.get,
         ids: dict[Key, str] | None = None,
+        *,
+        ext_id: bool = False,
     ) -> None:
         self.types = types
+        # ext_id mode: every "products" id in the documents is a SKU (API brief §1.13)
+        self.ext_id = ext_id
         self.tx = tx
         self.now = now
         self._new_id = new_id
@@ -97,7 +123,10 @@ class Writer:
             )
         meta = data.get("meta") or {}
         upsert = bool(meta.get("upsert")) if isinstance(meta, dict) else False
-        if upsert and not rtype.client_ids:
+        by_sku = self.ext_id and rtype.name == "products"
+        # ids chosen by the client (a code, or a SKU in ext_id mode) allow upsert by id
+        chosen = rtype.client_ids or by_sku
+        if upsert and not chosen:
             raise ApiError(
                 400,
                 "value constraint",
@@ -113,13 +142,26 @@ class Writer:
             )
         if url_id is None and isinstance(meta, dict) and meta.get("update"):
             url_id = str(given)
-        if rtype.client_ids and url_id is None and not given:
+        if chosen and url_id is None and not given:
             raise ApiError(
                 400, "not blank constraint", "The identifier is mandatory.", pointer=f"{where}/id"
             )
-        key_id = url_id if url_id is not None else (str(given) if rtype.client_ids else None)
-        existing = self.tx.get(rtype.name, key_id) if key_id is not None else None
+        if by_sku:
+            sku = url_id if url_id is not None else str(given)
+            existing = self._product(sku)
+            data = _with_sku(data, sku, where, created=existing is None)
+            key_id = None if existing is None else str(existing["id"])
+        else:
+            key_id = url_id if url_id is not None else (str(given) if rtype.client_ids else None)
+            existing = self.tx.get(rtype.name, key_id) if key_id is not None else None
         if url_id is not None and existing is None and not upsert:
+            if by_sku and where != "/data":  # a batch item: say which SKU is unknown
+                raise ApiError(
+                    404,
+                    "not found http exception",
+                    "The entity does not exist.",
+                    pointer=f"{where}/id",
+                )
             raise not_found()
         if url_id is None and existing is not None and not upsert:
             raise _conflict("The entity already exists.", f"{where}/id")
@@ -238,7 +280,12 @@ class Writer:
                     pointer=f"{pointer}/id",
                 )
             meta = item.get("meta") or {}
-            if isinstance(meta, dict) and meta.get("update"):
+            data = item
+            if self.ext_id and type_ == "products":
+                record, is_new, echoed, data = self._included_product(
+                    item, str(temp), meta, pointer
+                )
+            elif isinstance(meta, dict) and meta.get("update"):
                 existing = self.tx.get(type_, str(temp))
                 if existing is None:
                     raise ApiError(
@@ -253,8 +300,46 @@ class Writer:
                 self._ids[(type_, str(temp))] = real
                 record, is_new, echoed = new_record(type_, real), True, str(temp)
             self._pending.add((type_, record["id"]))
-            targets.append(({"type": type_, "record": record, "data": item}, echoed, is_new))
+            targets.append(({"type": type_, "record": record, "data": data}, echoed, is_new))
         return targets
+
+    def _product(self, sku: str) -> Record | None:
+        """The product with this SKU (case-insensitive), staged writes included.
+
+        A SKU created earlier in this request or batch is found through the temp ids
+        first; the SKU index answers the rest, so no lookup scans every product.
+        """
+        real = self._ids.get(("products", sku))
+        if real is not None:
+            found = self.tx.get("products", real)
+            if found is not None:
+                return found
+        matches = self.tx.find("products", "sku", sku)
+        return matches[0] if matches else None
+
+    def _included_product(
+        self, item: dict[str, Any], sku: str, meta: Any, pointer: str
+    ) -> tuple[Record, bool, str | None, dict[str, Any]]:
+        """An included product in ext_id mode, whose id is its SKU: the record to write,
+        whether it is new, the temp id to echo and the data (with ``sku`` filled in).
+
+        ``meta.update`` needs the SKU to exist, ``meta.upsert`` takes either case, and
+        no flag means create, which conflicts with an existing SKU (409).
+        """
+        flags = meta if isinstance(meta, dict) else {}
+        existing = self._product(sku)
+        if existing is not None and (flags.get("update") or flags.get("upsert")):
+            item = _with_sku(item, sku, pointer, created=False)
+            return copy.deepcopy(existing), False, None, item
+        if flags.get("update"):
+            raise ApiError(
+                404, "not found http exception", "The entity does not exist.", pointer=pointer
+            )
+        if existing is not None:
+            raise _conflict("The entity already exists.", f"{pointer}/id")
+        real = self._new_id("products")
+        self._ids[("products", sku)] = real
+        return new_record("products", real), True, sku, _with_sku(item, sku, pointer, created=True)
 
     def _apply(
         self, rtype: ResourceType, record: Record, data: dict[str, Any], pointer: str, new: bool
@@ -307,7 +392,11 @@ class Writer:
             raise request_error("The relationship should have 'type' and 'id' properties.", pointer)
         if linkage["type"] != target:
             raise ApiError(400, "form constraint", "This value is not valid.", pointer=pointer)
-        real = self._ids.get((target, str(linkage["id"])), str(linkage["id"]))
+        raw = str(linkage["id"])
+        real = self._ids.get((target, raw))
+        if real is None:
+            found = self._product(raw) if self.ext_id and target == "products" else None
+            real = raw if found is None else str(found["id"])
         if (target, real) not in self._pending and self.tx.get(target, real) is None:
             raise ApiError(400, "form constraint", "The entity does not exist.", pointer=pointer)
         return {"type": target, "id": real}

@@ -19,6 +19,8 @@ configured alike agree on every field, price list and category.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,6 +92,9 @@ class OroJobOptions(MappingConfig):
     * ``batch_mode`` — how products are sent: ``auto`` (one synchronous batch when a write
       fits, else Oro's asynchronous batch API), ``sync``, ``async`` or ``single``.
     * ``textarea`` — the Oro type of attributes created for Akeneo text areas.
+    * ``by_sku`` — address products by SKU (``X-Integration-Type: ext_id``) instead of
+      looking their ids up; by default whenever the connection's Oro ``version`` has it
+      (6.1.10+, 7.0.2+). ``false`` turns it off; ``true`` on an older version is refused.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -99,6 +104,7 @@ class OroJobOptions(MappingConfig):
     partition_by: Literal["family"] | None = None
     batch_mode: Literal["auto", "sync", "async", "single"] = "auto"
     textarea: Literal["text", "wysiwyg"] = "text"
+    by_sku: bool | None = None
 
 
 def _options(ctx: Any, flow: str) -> OroJobOptions:
@@ -221,9 +227,34 @@ def build_mapper(akeneo: AkeneoClient, oro: OroClient, options: OroJobOptions) -
     return mapper
 
 
-def _image_loader(client: AkeneoClient, cache: Path) -> Any:
+IMAGE_MEMORY = 32 << 20  # bytes of recently sent images kept in memory, per products run
+
+
+def _image_loader(client: AkeneoClient, cache: Path, budget: int = IMAGE_MEMORY) -> Any:
+    """Image bytes by media code: from memory when recently sent (catalogs reuse a few
+    pictures across many products, and a code's content never changes in Akeneo), else
+    from the download cache, else downloaded. At most ``budget`` bytes stay in memory."""
+    recent: OrderedDict[str, bytes] = OrderedDict()
+    held = 0
+    lock = threading.Lock()
+
     def load(image: OroImage) -> bytes:
-        return download_media_file(client, image.key, cache).path.read_bytes()
+        nonlocal held
+        with lock:
+            content = recent.get(image.key)
+            if content is not None:
+                recent.move_to_end(image.key)
+                return content
+        content = download_media_file(client, image.key, cache).path.read_bytes()
+        if len(content) <= budget // 8:
+            with lock:
+                if image.key not in recent:
+                    recent[image.key] = content
+                    held += len(content)
+                while held > budget:
+                    _, dropped = recent.popitem(last=False)
+                    held -= len(dropped)
+        return content
 
     return load
 
@@ -241,6 +272,7 @@ def oro_products(ctx: Any) -> Sequence[StreamSpec]:
         batch_mode=options.batch_mode,
         image_loader=_image_loader(akeneo, home / "media"),
         price_lists=[i for p in mapper.plan.prices for i in p.price_lists.values()],
+        by_sku=options.by_sku,
     )
     search = ProductSearch(
         enabled=True if options.enabled_only else None, families=tuple(options.families)

@@ -8,7 +8,7 @@ import pytest
 
 from pimsync.connectors.base import Change, ItemResult, Op
 from pimsync.connectors.oro import OroProduct, OroProductWriter, product_payload
-from pimsync.errors import FatalDestinationError, TransientError
+from pimsync.errors import ConfigError, FatalDestinationError, TransientError
 
 from ._fake import FakeOro, api, make_client
 
@@ -67,10 +67,10 @@ def test_update_leaves_unit_precisions_alone() -> None:
     assert [i["type"] for i in included] == ["productnames"]
 
 
-def test_ext_id_version_writes_one_sync_batch() -> None:
+def test_batch_version_writes_one_sync_batch() -> None:
     fake = FakeOro()
     with make_client(fake, version="6.1.10") as client:
-        writer = OroProductWriter(client)
+        writer = OroProductWriter(client, by_sku=False)
         first = writer.write([upsert("ABC-1"), upsert("ABC-2")])
         second = writer.write([upsert("ABC-1", status="disabled")])
     assert [r.created for r in first] == [True, True]
@@ -78,6 +78,67 @@ def test_ext_id_version_writes_one_sync_batch() -> None:
     patches = [r for r in fake.requests if r.method == "PATCH"]
     assert [r.url.path for r in patches] == [PRODUCTS, PRODUCTS]
     assert all(r.headers["X-Mode"] == "sync" for r in patches)
+
+
+def test_by_sku_products_are_upserted_by_sku_without_look_ups() -> None:
+    fake = FakeOro()
+    old = fake.add("OLD-1")
+    with make_client(fake, version="6.1.10") as client:
+        writer = OroProductWriter(client, batch_mode="single")  # by SKU: 6.1.10 has ext_id
+        new, known = writer.write(
+            [upsert("NEW-1"), Change(Op.UPSERT, "OLD-1", old, upsert("OLD-1").payload)]
+        )
+    assert new == ItemResult("NEW-1", "sku:NEW-1", created=True)
+    assert known == ItemResult("OLD-1", "sku:OLD-1", created=False)
+    reads = [r for r in fake.requests if r.method == "GET"]
+    assert all(r.url.path != PRODUCTS for r in reads)  # no look-up of ids by SKU
+    links = next(r for r in reads if r.url.path.endswith("/productvariantlinks"))
+    assert links.url.params["filter[product]"] == "OLD-1"  # state read by SKU, known only
+    assert links.headers["X-Integration-Type"] == "ext_id"
+    patches = [r for r in fake.requests if r.method == "PATCH"]
+    assert [r.url.path for r in patches] == [f"{PRODUCTS}/NEW-1", f"{PRODUCTS}/OLD-1"]
+    assert all(r.headers["X-Integration-Type"] == "ext_id" for r in patches)
+    assert all(orjson.loads(r.content)["data"]["meta"] == {"upsert": True} for r in patches)
+    assert sorted(a["sku"] for a in fake.products.values()) == ["NEW-1", "OLD-1"]
+
+
+def test_by_sku_removal_reaches_products_by_sku_or_by_the_id_an_earlier_run_kept() -> None:
+    fake = FakeOro()
+    by_sku, by_id = fake.add("A-1"), fake.add("B-1")
+    with make_client(fake, version="6.1.10") as client:
+        results = OroProductWriter(client).write(
+            [Change(Op.DISABLE, "a", "sku:A-1"), Change(Op.DISABLE, "b", by_id)]
+        )
+    assert results == [ItemResult("a", "sku:A-1"), ItemResult("b", by_id)]
+    assert fake.products[by_sku]["status"] == fake.products[by_id]["status"] == "disabled"
+    first, second = [r for r in fake.requests if r.method == "PATCH"]
+    assert (first.url.path, first.headers.get("X-Integration-Type")) == (
+        f"{PRODUCTS}/A-1",
+        "ext_id",
+    )
+    assert (second.url.path, second.headers.get("X-Integration-Type")) == (
+        f"{PRODUCTS}/{by_id}",
+        None,
+    )
+
+
+def test_a_sku_key_is_looked_up_when_oro_no_longer_addresses_by_sku() -> None:
+    fake = FakeOro()
+    oro_id = fake.add("A-1")
+    with make_client(fake) as client:  # no version: no ext_id
+        [result] = OroProductWriter(client).write([Change(Op.DISABLE, "a", "sku:A-1")])
+    assert result == ItemResult("a", "sku:A-1")
+    assert fake.products[oro_id]["status"] == "disabled"
+    lookup = next(r for r in fake.requests if r.method == "GET")
+    assert lookup.url.params["filter[sku]"] == "A-1"
+
+
+def test_by_sku_on_a_version_without_it_is_refused() -> None:
+    with (
+        make_client(FakeOro(), version="6.1.9") as client,
+        pytest.raises(ConfigError, match=r"6\.1\.9 cannot address products by SKU"),
+    ):
+        OroProductWriter(client, by_sku=True)
 
 
 def test_sync_batch_one_rejected_others_written() -> None:

@@ -9,6 +9,7 @@ them into per-record rejections.
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,6 +28,7 @@ from pimsync.connectors.http import (
 )
 from pimsync.errors import (
     AuthenticationError,
+    ConfigError,
     FatalSourceError,
     RemoteError,
     TransientError,
@@ -40,6 +42,7 @@ from ._documents import parse_errors as _parse_errors
 __all__ = [
     "API",
     "ASYNC_TIMEOUT",
+    "EXT_ID_HEADERS",
     "PAGE_SIZE",
     "SYNC_BATCH_LIMIT",
     "AsyncOperation",
@@ -52,6 +55,7 @@ log = logging.getLogger("pimsync.oro")
 
 API = "/admin/api"
 PAGE_SIZE = 100  # Oro has no maximum by default; the brief advises 100-500
+EXT_ID_HEADERS = {"X-Integration-Type": "ext_id"}  # products by SKU (6.1.10+/7.0.2+)
 SYNC_BATCH_LIMIT = 100  # primary records per X-Mode: sync request (sync_processing_limit)
 SYNC_BATCH_INCLUDED_LIMIT = 50  # included records per X-Mode: sync request
 _REJECTED = (400, 409, 422)
@@ -136,6 +140,34 @@ class OroClient(OAuthSession):
         self.page_size = page_size
         self._sleep = sleep
         self._categories_writable: bool | None = None
+        self._headers: dict[str, str] = {}
+
+    def by_sku(self) -> OroClient:
+        """This client addressing products by SKU (``X-Integration-Type: ext_id``, Oro
+        6.1.10+/7.0.2+): in its requests and answers a product's id is its SKU, including
+        in relationships and filters. It shares the connection and tokens.
+
+        Raises :class:`ConfigError` when the configured Oro version does not have it.
+        """
+        if not self.capabilities.ext_id:
+            raise ConfigError(
+                f"OroCommerce {self.version or '(version not configured)'} cannot address "
+                "products by SKU: that needs 6.1.10+ or 7.0.2+"
+            )
+        view = copy.copy(self)
+        view._headers = {**self._headers, **EXT_ID_HEADERS}
+        return view
+
+    @property
+    def addresses_by_sku(self) -> bool:
+        """Whether this client's requests carry ``X-Integration-Type: ext_id``."""
+        return self._headers.get("X-Integration-Type") == "ext_id"
+
+    def _request(
+        self, method: str, url: str, *, headers: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        merged = {**self._headers, **(headers or {})}
+        return self.http.request(method, url, headers=merged or None, **kwargs)
 
     # -- reading -------------------------------------------------------------------
 
@@ -152,7 +184,7 @@ class OroClient(OAuthSession):
         query = dict(params or {})
         if include:
             query["include"] = ",".join(include)
-        response = self.http.request(
+        response = self._request(
             "GET", f"{API}/{type_}/{id_}", params=query or None, headers=headers, expected=(404,)
         )
         if response.status_code == 404:
@@ -218,7 +250,7 @@ class OroClient(OAuthSession):
         """The number of matching records (``X-Include: totalCount``), None if not given."""
         query = self._list_query(filters, (), None, None)
         query["page[size]"] = 1
-        response = self.http.request(
+        response = self._request(
             "GET", f"{API}/{type_}", params=query, headers={"X-Include": "totalCount"}
         )
         value = response.headers.get("X-Include-Total-Count")
@@ -249,9 +281,7 @@ class OroClient(OAuthSession):
 
     def delete(self, type_: str, id_: str, *, headers: Mapping[str, str] | None = None) -> bool:
         """``DELETE /admin/api/{type}/{id}``; False when it was already gone (404)."""
-        response = self.http.request(
-            "DELETE", f"{API}/{type_}/{id_}", headers=headers, expected=(404,)
-        )
+        response = self._request("DELETE", f"{API}/{type_}/{id_}", headers=headers, expected=(404,))
         return response.status_code != 404
 
     def delete_list(self, type_: str, filters: Mapping[str, str]) -> None:
@@ -262,7 +292,7 @@ class OroClient(OAuthSession):
         query = {f"filter[{name}]": value for name, value in filters.items()}
         if not query:
             raise ValueError("a delete-list request needs at least one filter")
-        response = self.http.request(
+        response = self._request(
             "DELETE", f"{API}/{type_}", params=query, expected=(*_REJECTED, 404)
         )
         if response.status_code in (*_REJECTED, 404):
@@ -371,12 +401,12 @@ class OroClient(OAuthSession):
 
     def _probe_post(self, type_: str) -> bool:
         path = f"{API}/{type_}"
-        response = self.http.request("OPTIONS", path, expected=range(400, 500))
+        response = self._request("OPTIONS", path, expected=range(400, 500))
         allow = response.headers.get("Allow")
         if response.is_success and allow is not None:
             return "POST" in {m.strip().upper() for m in allow.split(",")}
         probe = {"data": {"type": "pimsync-capability-probe", "attributes": {}}}
-        response = self.http.request(
+        response = self._request(
             "POST",
             path,
             content=orjson.dumps(probe),
@@ -394,7 +424,7 @@ class OroClient(OAuthSession):
         document: Mapping[str, Any],
         headers: Mapping[str, str] | None,
     ) -> httpx.Response:
-        response = self.http.request(
+        response = self._request(
             method,
             path,
             content=orjson.dumps(document),
@@ -415,7 +445,7 @@ class OroClient(OAuthSession):
 
     def _read_page(self, url: str, query: Mapping[str, str | int], number: int) -> httpx.Response:
         try:
-            return self.http.request("GET", url, params=query or None)
+            return self._request("GET", url, params=query or None)
         except AuthenticationError:
             raise
         except (TransientError, RemoteError) as exc:

@@ -22,10 +22,17 @@ How the documents go, by ``batch_mode`` and the client's :class:`Capabilities`:
 * ``auto`` — sync when everything fits one sync request, else async when Oro has the
   batch API, else sync chunks, else single.
 
+Where Oro addresses products by SKU (``X-Integration-Type: ext_id``, 6.1.10+/7.0.2+;
+``by_sku``, on by default there), nothing is looked up: a product is sent with its SKU as
+id and ``meta.upsert``, as an update when an earlier run wrote it (its state is read
+first) and as new otherwise. A product refused as new that Oro turns out to hold (made by
+hand, or the state was reset) is read and sent again as an update. Its destination key
+is then ``sku:`` and the SKU.
+
 Variants whose configurable parent is created in the same write go in a second round,
 after their parent. DELETE deletes (already gone is fine); DISABLE patches
 ``status: disabled``; both use ``dest_key`` when given, else look the key up as the
-SKU. ``dest_key`` is the Oro id.
+SKU. ``dest_key`` is the Oro id (``sku:SKU`` by SKU).
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from pimsync.errors import FatalDestinationError, FatalSourceError, RemoteError,
 
 from ._client import (
     ASYNC_TIMEOUT,
+    EXT_ID_HEADERS,
     SYNC_BATCH_INCLUDED_LIMIT,
     SYNC_BATCH_LIMIT,
     OroClient,
@@ -61,9 +69,9 @@ __all__ = ["BATCH_MODES", "EXT_ID_HEADERS", "BatchMode", "OroProductWriter"]
 
 log = logging.getLogger("pimsync.oro")
 
-EXT_ID_HEADERS = {"X-Integration-Type": "ext_id"}
 BatchMode = Literal["auto", "sync", "async", "single"]
 BATCH_MODES: tuple[BatchMode, ...] = ("auto", "sync", "async", "single")
+SKU_KEY = "sku:"  # prefix of the destination keys of products written by SKU
 _ID_CHUNK = 100  # values per filter (URL length) and records per delete-list (Oro's max)
 ImageLoader = Callable[[OroImage], bytes]
 
@@ -111,10 +119,13 @@ class OroProductWriter:
         image_loader: ImageLoader | None = None,
         price_lists: Iterable[str] = (),
         async_timeout: float = ASYNC_TIMEOUT,
+        by_sku: bool | None = None,
     ) -> None:
         if batch_mode not in BATCH_MODES:
             raise ValueError(f"batch_mode must be one of {BATCH_MODES}, not {batch_mode!r}")
-        self._client = client
+        self._by_sku = client.capabilities.ext_id if by_sku is None else by_sku
+        self._plain = client
+        self._client = client.by_sku() if self._by_sku else client
         self._mode: BatchMode = batch_mode if use_batch else "single"
         self._batch_size = max(1, min(batch_size, SYNC_BATCH_LIMIT))
         self._load_image = image_loader
@@ -148,7 +159,11 @@ class OroProductWriter:
 
     def _upsert(self, items: list[_Item], *, second: bool = False) -> list[ItemResult]:
         results: list[ItemResult] = []
-        self._look_up(items)
+        if self._by_sku:
+            for item in items:  # known from earlier runs; the rest is optimistically new
+                item.existing = item.product.sku if item.change.dest_key is not None else None
+        else:
+            self._look_up(items)
         pending = {i.product.sku.casefold() for i in items if i.existing is None}
         later = [
             i
@@ -162,32 +177,18 @@ class OroProductWriter:
         for item in now:
             parent = item.product.variant_parent
             if parent is not None:
-                item.parent_id = self._parents.get(parent.casefold())
+                item.parent_id = parent if self._by_sku else self._parents.get(parent.casefold())
                 if item.parent_id is None:
                     results.append(
-                        _reject(item, f"variant_parent: no product with SKU {parent} in Oro")
+                        self._reject(item, f"variant_parent: no product with SKU {parent} in Oro")
                     )
                     continue
             ready.append(item)
         self._read_state(ready)
-        documents: list[_Item] = []
-        for n, item in enumerate(ready):
-            try:
-                content = self._images(item)
-                item.document = product_payload(
-                    item.product,
-                    temp=f"p{n}",
-                    id_=item.existing,
-                    create=item.existing is None,
-                    state=item.state,
-                    content=content,
-                    parent_id=item.parent_id,
-                )
-            except ValueError as exc:
-                results.append(_reject(item, str(exc)))
-                continue
-            documents.append(item)
+        documents = self._documents(ready, results)
         written = self._send(documents)
+        if self._by_sku:
+            written = self._retry_existing(documents, written)
         results.extend(written)
         accepted = {r.key for r in written if r.ok}
         self._delete_stale([i for i in documents if i.key in accepted])
@@ -198,6 +199,53 @@ class OroProductWriter:
                     self._parents[item.product.sku.casefold()] = str(ids[item.key])
             results.extend(self._upsert(later, second=True))
         return results
+
+    def _documents(self, items: list[_Item], results: list[ItemResult]) -> list[_Item]:
+        """Build each item's document; items that cannot be built are rejected."""
+        documents: list[_Item] = []
+        for n, item in enumerate(items):
+            try:
+                content = self._images(item)
+                primary, included = product_payload(
+                    item.product,
+                    temp=f"p{n}",
+                    id_=item.product.sku if self._by_sku else item.existing,
+                    create=item.existing is None,
+                    state=item.state,
+                    content=content,
+                    parent_id=item.parent_id,
+                )
+            except ValueError as exc:
+                results.append(self._reject(item, str(exc)))
+                continue
+            if self._by_sku:  # created or updated, whichever Oro finds
+                primary = {**primary, "meta": {"upsert": True}}
+            item.document = primary, included
+            documents.append(item)
+        return documents
+
+    def _retry_existing(self, items: list[_Item], results: list[ItemResult]) -> list[ItemResult]:
+        """By SKU, products are first written as new unless an earlier run wrote them. One
+        that Oro refused may exist already (created by hand, or the state was reset), and
+        then its prices and images clash with what Oro holds: those are written again
+        against what Oro holds. A refusal of a product Oro does not have stands."""
+        refused = {r.key for r in results if not r.ok}
+        suspects = [i for i in items if i.key in refused and i.existing is None]
+        if not suspects:
+            return results
+        found = self._ids_for([i.product.sku for i in suspects])
+        again = [i for i in suspects if i.product.sku.casefold() in found]
+        if not again:
+            return results
+        log.info("%d products refused as new exist in Oro; writing them as updates", len(again))
+        for item in again:
+            item.existing, item.state = item.product.sku, ProductState()
+        self._read_state(again)
+        retried: list[ItemResult] = []
+        documents = self._documents(again, retried)
+        retried.extend(self._send(documents))
+        replaced = {r.key: r for r in retried}
+        return [replaced.get(r.key, r) for r in results]
 
     def _send(self, items: list[_Item]) -> list[ItemResult]:
         if not items:
@@ -228,29 +276,55 @@ class OroProductWriter:
         primary, included = _doc(item)
         body = {"data": primary, "included": included}
         try:
-            if item.existing is None:
+            if self._by_sku:
+                document, _ = self._client.update("products", item.product.sku, body)
+            elif item.existing is None:
                 document, _ = self._client.create("products", body)
             else:
                 document, _ = self._client.update("products", item.existing, body)
         except OroRejected as exc:
-            return _rejected(item.key, item.existing, exc.errors)
-        return ItemResult(item.key, document.one.id, created=item.existing is None)
+            return _rejected(item.key, self._known(item), exc.errors)
+        return ItemResult(item.key, self._dest_key(document.one.id), created=item.existing is None)
 
     def _remove(self, change: Change) -> ItemResult:
-        oro_id = change.dest_key or self._find_id(change.key)
+        client, oro_id = self._address(change)
         if oro_id is None:  # never written, or already gone: nothing to do
             return ItemResult(change.key, None)
+        dest_key = change.dest_key or self._dest_key(oro_id)
         if change.op is Op.DELETE:
-            self._client.delete("products", oro_id)
-            return ItemResult(change.key, oro_id)
+            client.delete("products", oro_id)
+            return ItemResult(change.key, dest_key)
         body = {"data": resource_object("products", id_=oro_id, attributes={"status": "disabled"})}
         try:
-            self._client.update("products", oro_id, body)
+            client.update("products", oro_id, body)
         except OroRejected as exc:
             if exc.status_code == 404:
                 return ItemResult(change.key, None)
-            return _rejected(change.key, oro_id, exc.errors)
-        return ItemResult(change.key, oro_id)
+            return _rejected(change.key, dest_key, exc.errors)
+        return ItemResult(change.key, dest_key)
+
+    def _address(self, change: Change) -> tuple[OroClient, str | None]:
+        """The client and id that reach the product of ``change``: its ``dest_key`` (a
+        DB id, or ``sku:`` and a SKU), else its key looked up as a SKU."""
+        key = change.dest_key
+        if key is None:
+            return self._client, self._find_id(change.key)
+        if key.startswith(SKU_KEY):
+            sku = key.removeprefix(SKU_KEY)
+            return self._client, (sku if self._by_sku else self._find_id(sku))
+        return self._plain, key
+
+    def _dest_key(self, oro_id: str) -> str:
+        """What the state keeps for a product written: its DB id, or by SKU ``sku:SKU``
+        (an id that stays right if the Oro connection later loses SKU addressing)."""
+        return f"{SKU_KEY}{oro_id}" if self._by_sku else oro_id
+
+    def _known(self, item: _Item) -> str | None:
+        """The destination key to report for an item Oro refused."""
+        return item.change.dest_key if self._by_sku else item.existing
+
+    def _reject(self, item: _Item, message: str) -> ItemResult:
+        return ItemResult(item.key, self._known(item), message)
 
     # -- synchronous batches -------------------------------------------------------
 
@@ -268,7 +342,7 @@ class OroProductWriter:
                     return results + [self._write_one(item) for item in pending]
                 for index, errors in sorted(refused.items()):
                     item = pending[index]
-                    results.append(_rejected(item.key, item.existing, errors))
+                    results.append(_rejected(item.key, self._known(item), errors))
                 pending = [item for i, item in enumerate(pending) if i not in refused]
                 continue
             if len(document.data) != len(pending):
@@ -278,7 +352,7 @@ class OroProductWriter:
                 )
             for item, resource in zip(pending, document.data, strict=True):
                 created = item.existing is None
-                results.append(ItemResult(item.key, resource.id, created=created))
+                results.append(ItemResult(item.key, self._dest_key(resource.id), created=created))
             break
         return results
 
@@ -301,7 +375,7 @@ class OroProductWriter:
                     ) from exc
                 for index, found in sorted(refused.items()):
                     item = pending[index]
-                    results.append(_rejected(item.key, item.existing, found))
+                    results.append(_rejected(item.key, self._known(item), found))
                 pending = [item for i, item in enumerate(pending) if i not in refused]
                 if not pending:
                     return results
@@ -321,17 +395,20 @@ class OroProductWriter:
                 loose.append(error)
             else:
                 located.setdefault(owner, []).append(error)
-        ids = self._ids_for([i.product.sku for i in pending])
+        if self._by_sku:  # the SKU is the id: nothing to look up
+            ids = {i.product.sku.casefold(): i.product.sku for i in pending}
+        else:
+            ids = self._ids_for([i.product.sku for i in pending])
         for index, item in enumerate(pending):
             oro_id = ids.get(item.product.sku.casefold())
             if index in located:
-                results.append(_rejected(item.key, item.existing, located[index]))
-            elif loose and (item.existing is not None or oro_id is None):
+                results.append(_rejected(item.key, self._known(item), located[index]))
+            elif loose and (self._by_sku or item.existing is not None or oro_id is None):
                 # an update (or a missing create) cannot be told apart from the failure
                 results.append(
                     ItemResult(
                         item.key,
-                        item.existing,
+                        self._known(item),
                         "Oro reported batch errors not tied to a record: " + join_messages(loose),
                     )
                 )
@@ -345,7 +422,8 @@ class OroProductWriter:
                     )
                 )
             else:
-                results.append(ItemResult(item.key, oro_id, created=item.existing is None))
+                created = item.existing is None
+                results.append(ItemResult(item.key, self._dest_key(oro_id), created=created))
         return results
 
     # -- current state -------------------------------------------------------------
@@ -501,10 +579,6 @@ def _slices(values: list[str]) -> Iterator[list[str]]:
         yield values[start : start + _ID_CHUNK]
 
 
-def _reject(item: _Item, message: str) -> ItemResult:
-    return ItemResult(item.key, item.existing, message)
-
-
 def _batch_document(
     items: Sequence[_Item], *, update_meta: bool
 ) -> tuple[dict[str, Any], list[int]]:
@@ -515,7 +589,7 @@ def _batch_document(
     for index, item in enumerate(items):
         primary, extra = _doc(item)
         primary = dict(primary)
-        if item.existing is not None and update_meta:
+        if item.existing is not None and update_meta and "meta" not in primary:
             primary["meta"] = {"update": True}
         data.append(primary)
         included.extend(extra)

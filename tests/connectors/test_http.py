@@ -6,7 +6,9 @@ test waits and each can assert the delays the client chose.
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -427,3 +429,24 @@ def test_a_dropped_connection_is_retried_over_real_sockets(dropping_server, slee
         assert client.get_json("/api/rest/v1/products/BIKE-1") == {"identifier": "BIKE-1"}
     assert dropping_server.requests == 2
     assert len(sleeps) == 1
+
+
+def test_a_read_response_is_freed_without_the_garbage_collector(
+    make_client: Callable[..., HttpClient],
+) -> None:
+    """Runs let the collector wait (frozen_heap): a response kept alive by a reference
+    cycle would hold its body until then."""
+    body = b"x" * 200_000
+    client = make_client(lambda request: httpx.Response(200, content=body))
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        response = client.request("GET", "/page")
+        assert response.content == body
+        assert b"".join(response.iter_bytes()) == body  # still readable
+        freed = weakref.ref(response)
+        del response
+        assert freed() is None
+    finally:
+        if enabled:
+            gc.enable()

@@ -159,10 +159,21 @@ def test_emptied_values_are_cleared(mapper: Mapper) -> None:
     assert out.category is None
 
 
-def test_rejects_product_without_default_name(mapper: Mapper) -> None:
+def test_a_product_without_default_name_is_named_after_its_sku(mapper: Mapper) -> None:
+    values = full_values() | {"name": [value("Tee rouge", "fr_FR")]}
+    product = make_product(values)
+    out = mapper.product(product)
+    assert out.names[None] == product.identifier
+    assert "Tee rouge" in out.names.values()  # the other localizations keep their names
+
+
+def test_rejects_product_without_default_name_when_asked(mapper: Mapper) -> None:
+    strict = Mapper(
+        mapper.config.model_copy(update={"missing_name": "reject"}), mapper.akeneo, mapper.oro
+    )
     values = full_values() | {"name": [value("Tee rouge", "fr_FR")]}
     with pytest.raises(RejectedRecord, match="no 'name' in en_US") as caught:
-        mapper.product(make_product(values))
+        strict.product(make_product(values))
     assert caught.value.field == "names"
     assert caught.value.key == "8f4b3c1e-0000-4000-8000-000000000001"
 

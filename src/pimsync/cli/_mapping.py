@@ -40,7 +40,7 @@ def mapping_preview(
         connect_akeneo(source.settings, source.secrets) as akeneo,
         connect_oro(destination.settings, destination.secrets) as oro,
     ):
-        mapper = build_mapper(akeneo, oro, options)
+        mapper = build_mapper(akeneo, oro, options, job)
         record = _find(AkeneoCatalog(akeneo), sku)
     for warning in mapper.report.warnings:
         session.note(f"warning: {warning}")

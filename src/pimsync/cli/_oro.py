@@ -101,6 +101,9 @@ def _check(
     return check, result
 
 
+_CATEGORY_VERBS = frozenset({"create", "move", "retitle", "delete"})
+
+
 @oro_app.command("check")
 def oro_check(
     ctx: typer.Context,
@@ -145,8 +148,9 @@ def oro_apply(
     session = session_of(ctx)
     check, result = _check(session, job, attributes_csv, apply=True)
     assert result is not None
-    for line in result.created:
-        session.say(f"created: {line}")
+    for line in result.created:  # category changes say what was done; the rest was made
+        verb = line.split(" ", 1)[0]
+        session.say(f"done: {line}" if verb in _CATEGORY_VERBS else f"created: {line}")
     for line in result.errors:
         session.say(f"error: {line}")
     for line in check.lines():

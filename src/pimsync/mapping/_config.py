@@ -116,13 +116,17 @@ class MappingConfig(_Strict):
     values in other locales are skipped. Oro's default (required) name, description… come
     from ``default_locale``. ``names`` … ``slugs`` name the source attributes; ``slugs``
     empty means slugs generated from the names. ``attribute_families`` maps an Akeneo
-    family to an Oro attribute family code (others: ``attribute_family``).
+    family to an Oro attribute family code (others: ``attribute_family``). Oro requires a
+    default name: without one in ``default_locale`` a product is named after its SKU
+    (``missing_name = "sku"``, as Oro's own Akeneo connector does) or rejected
+    (``"reject"``).
     """
 
     scope: str = Field(default="ecommerce", min_length=1)
     default_locale: str = Field(default="en_US", min_length=1)
     localizations: dict[str, str] = Field(default_factory=dict)
     names: str = Field(default="name", min_length=1)
+    missing_name: Literal["sku", "reject"] = "sku"
     descriptions: str = "description"
     short_descriptions: str = ""
     slugs: str = ""

@@ -58,6 +58,7 @@ class Mapper:
     def __init__(self, config: MappingConfig, akeneo: AkeneoMetadata, oro: OroMetadata) -> None:
         self.config = config
         self.akeneo = akeneo
+        self.oro = oro
         self.plan: Plan
         self.report: Report
         self.plan, self.report = plan(config, akeneo, oro)
@@ -171,6 +172,8 @@ class Mapper:
     ) -> OroProduct:
         p = self.plan
         names = self._texts(p.names, values) if p.names else {}
+        if not names.get(None) and self.config.missing_name == "sku":
+            names[None] = sku
         if not names.get(None):
             raise RejectedRecord(
                 key,

@@ -35,7 +35,7 @@ def preview(mapper: Mapper, record: Product | ProductModel) -> str:
     """
     product = mapper.record(record)
     sources = mapper.sources
-    localization_names = {v: k for k, v in mapper.config.localizations.items()}
+    localization_names = {oro_id: name for name, oro_id in mapper.oro.localizations.items()}
 
     def localized(texts: Mapping[str | None, str]) -> Any:
         return {

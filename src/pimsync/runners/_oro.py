@@ -209,16 +209,18 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def build_mapper(akeneo: AkeneoClient, oro: OroClient, options: OroJobOptions) -> Mapper:
+def build_mapper(
+    akeneo: AkeneoClient, oro: OroClient, options: OroJobOptions, job: str | None = None
+) -> Mapper:
     """Read both systems' metadata and build the mapper; refuses (``ConfigError``) a
     mapping that names what does not exist, or a structure Oro still lacks."""
     catalog = AkeneoCatalog(akeneo)
     plan = _plan(catalog, oro, options)
     if plan.blockers:
         raise ConfigError(
-            "Oro is not ready for these products; nothing was written:\n  "
-            + "\n  ".join(plan.blockers)
-            + "\nrun `pimsync oro check JOB --attributes-csv FILE` for the steps"
+            "Oro is not ready for these products, so nothing was written: "
+            + "; ".join(plan.blockers)
+            + f". Run `pimsync oro check {job or 'JOB'} --attributes-csv FILE` for the steps"
         )
     meta = read_oro_metadata(oro)
     mapper = Mapper(options, _akeneo_metadata(catalog, options), _oro_metadata(meta, plan))
@@ -265,7 +267,7 @@ def oro_products(ctx: Any) -> Sequence[StreamSpec]:
     options = _options(ctx, "oro.products")
     akeneo = connect_akeneo(source_settings, ctx.source.secrets)
     oro = connect_oro(dest_settings, ctx.destination.secrets)
-    mapper = build_mapper(akeneo, oro, options)
+    mapper = build_mapper(akeneo, oro, options, ctx.job)
     home: Path = ctx.home or Path(".pimsync")
     writer = OroProductWriter(
         oro,

@@ -81,9 +81,17 @@ class Systems:
 
 @contextmanager
 def oro_systems(
-    tmp_path: Path, *, products: int, companion: bool = True, **options: Any
+    tmp_path: Path,
+    *,
+    products: int = 0,
+    companion: bool = True,
+    pim: AkeneoSandbox | None = None,
+    **options: Any,
 ) -> Iterator[Systems]:
-    pim, shop = AkeneoSandbox.demo(products=products), OroSandbox(companion_categories=companion)
+    """Both sandboxes over HTTP and a fresh state store; Akeneo is ``pim`` or a demo
+    catalog of ``products``; the options are the demo's, updated with ``options``."""
+    pim = pim or AkeneoSandbox.demo(products=products)
+    shop = OroSandbox(companion_categories=companion)
     with serve_akeneo(pim) as pim_url, serve_oro(shop) as shop_url:
         pc, sc = pim.credentials, shop.credentials
         source = Endpoint(

@@ -346,3 +346,48 @@ def test_a_run_killed_mid_load_ends_identical_to_an_uninterrupted_one(tmp_path: 
         assert rerun.status is RunStatus.SUCCEEDED, rerun.error
         assert _snapshot(s.shop) == expected
         assert s.shop.count("products") == len(expected)  # no duplicates
+
+
+def test_categories_follow_akeneo_renamed_in_place_and_deleted_when_gone(s: Systems) -> None:
+    _ready(s)
+    before = s.shop.category_titles()
+    laptops = next(i for i, t in before.items() if t == "Laptops")
+    audio = next(i for i, t in before.items() if t == "Audio")
+    mine = s.shop.create(  # an Oro user's own category under the same root
+        "categories",
+        {
+            "data": {
+                "type": "categories",
+                "relationships": {
+                    "titles": {"data": [{"type": "localizedfallbackvalues", "id": "t"}]},
+                    "parentCategory": {"data": {"type": "categories", "id": "1"}},
+                },
+            },
+            "included": [
+                {
+                    "type": "localizedfallbackvalues",
+                    "id": "t",
+                    "attributes": {"fallback": None, "string": "Seasonal"},
+                    "relationships": {"localization": {"data": None}},
+                }
+            ],
+        },
+    )["id"]
+    # in Akeneo: Laptops becomes Notebooks, Audio is deleted (and leaves its products)
+    s.pim.store.categories["laptops"]["labels"]["en_US"] = "Notebooks"
+    del s.pim.store.categories["audio"]
+    for product in s.pim.store.products.values():
+        product["categories"] = [c for c in product["categories"] if c != "audio"]
+
+    assert s.run("oro.structure", "structure").status is RunStatus.SUCCEEDED
+    after = s.shop.category_titles()
+    assert after[laptops] == "Notebooks"  # the same Oro category, retitled
+    assert audio not in after  # gone from Akeneo: deleted
+    assert after[mine] == "Seasonal"  # never placed by pimsync: kept
+    assert sorted(t for t in after.values() if t) == sorted(
+        [t for i, t in before.items() if t and i != audio and i != laptops]
+        + ["Notebooks", "Seasonal"]
+    )
+    writes = s.writes()
+    assert s.run("oro.structure", "structure").status is RunStatus.SUCCEEDED
+    assert s.writes() == writes  # in step: nothing more to do

@@ -15,7 +15,9 @@ from pimsync.state import (
     SecretBox,
     create_key_file,
     create_state_engine,
+    cross_references,
     load_secret_box,
+    replace_cross_references,
     require_current_schema,
     schema_status,
     upgrade,
@@ -32,6 +34,21 @@ def test_upgrade_is_idempotent_and_reaches_head(database_url: str) -> None:
     current, head = schema_status(engine)
     assert current == head
     require_current_schema(engine)
+    engine.dispose()
+
+
+def test_cross_references_are_replaced_whole_per_connection_and_entity(
+    database_url: str,
+) -> None:
+    engine = create_state_engine(database_url)
+    upgrade(engine)
+    replace_cross_references(engine, "shop", "categories", {"a": "1", "b": "2"})
+    replace_cross_references(engine, "other", "categories", {"a": "9"})
+    replace_cross_references(engine, "shop", "categories", {"b": "2", "c": "3"})
+    assert cross_references(engine, "shop", "categories") == {"b": "2", "c": "3"}
+    assert cross_references(engine, "other", "categories") == {"a": "9"}
+    replace_cross_references(engine, "shop", "categories", {})
+    assert cross_references(engine, "shop", "categories") == {}
     engine.dispose()
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ConfigDict
+from sqlalchemy import Engine
 
 from pimsync.connectors.akeneo import (
     AkeneoCatalog,
@@ -71,6 +72,7 @@ from pimsync.mapping import (
     OroPriceList,
 )
 from pimsync.model import AttributeOption
+from pimsync.state import cross_references, replace_cross_references
 
 log = logging.getLogger("pimsync.oro")
 
@@ -114,8 +116,17 @@ def _options(ctx: Any, flow: str) -> OroJobOptions:
     return options
 
 
-def structure_settings(options: OroJobOptions) -> StructureSettings:
-    """The structure side of ``options``: which fields, price lists and categories."""
+CATEGORIES = "categories"  # the xrefs entity: Akeneo category code → the Oro category id
+
+
+def structure_settings(
+    options: OroJobOptions, placed: Mapping[str, str] | None = None
+) -> StructureSettings:
+    """The structure side of ``options``: which fields, price lists and categories.
+
+    ``placed`` is where earlier runs put the Akeneo categories in Oro (tree mode): they
+    are recognised by id after a move or a rename, and deleted once gone from Akeneo.
+    """
     prices = options.prices[0] if options.prices else None
     currencies: list[str] = []
     for price in options.prices:
@@ -130,14 +141,25 @@ def structure_settings(options: OroJobOptions) -> StructureSettings:
         currencies=list(dict.fromkeys(currencies)),
         price_list_name=prices.price_list if prices else "Akeneo {currency}",
         category_root=category.root if category.mode == "tree" else None,
-        categories=dict(category.map) if category.mode == "explicit" else {},
+        categories=(
+            dict(category.map)
+            if category.mode == "explicit"
+            else dict(placed or {})
+            if category.mode == "tree"
+            else {}
+        ),
         attribute_family=options.attribute_family,
         textarea=options.textarea,
     )
 
 
-def _plan(catalog: AkeneoCatalog, oro: OroClient, options: OroJobOptions) -> StructurePlan:
-    plan = read_plan(catalog, oro, structure_settings(options))
+def _plan(
+    catalog: AkeneoCatalog,
+    oro: OroClient,
+    options: OroJobOptions,
+    placed: Mapping[str, str] | None = None,
+) -> StructurePlan:
+    plan = read_plan(catalog, oro, structure_settings(options, placed))
     if options.categories.mode == "none":
         plan.category_changes.clear()
     return plan
@@ -210,12 +232,17 @@ def _int(value: Any) -> int | None:
 
 
 def build_mapper(
-    akeneo: AkeneoClient, oro: OroClient, options: OroJobOptions, job: str | None = None
+    akeneo: AkeneoClient,
+    oro: OroClient,
+    options: OroJobOptions,
+    job: str | None = None,
+    placed: Mapping[str, str] | None = None,
 ) -> Mapper:
     """Read both systems' metadata and build the mapper; refuses (``ConfigError``) a
-    mapping that names what does not exist, or a structure Oro still lacks."""
+    mapping that names what does not exist, or a structure Oro still lacks. ``placed``:
+    the Oro ids of categories, as the structure job keeps them."""
     catalog = AkeneoCatalog(akeneo)
-    plan = _plan(catalog, oro, options)
+    plan = _plan(catalog, oro, options, placed)
     if plan.blockers:
         raise ConfigError(
             "Oro is not ready for these products, so nothing was written: "
@@ -267,7 +294,8 @@ def oro_products(ctx: Any) -> Sequence[StreamSpec]:
     options = _options(ctx, "oro.products")
     akeneo = connect_akeneo(source_settings, ctx.source.secrets)
     oro = connect_oro(dest_settings, ctx.destination.secrets)
-    mapper = build_mapper(akeneo, oro, options, ctx.job)
+    placed = _placed(ctx)
+    mapper = build_mapper(akeneo, oro, options, ctx.job, placed)
     home: Path = ctx.home or Path(".pimsync")
     writer = OroProductWriter(
         oro,
@@ -356,14 +384,37 @@ class StructureSource:
         }
 
 
-class StructureWriter:
-    """Brings Oro in step with the structure record (see :func:`apply_structure`)."""
+def _placed(ctx: Any) -> dict[str, str]:
+    """Where the structure job put the Akeneo categories in Oro (none without a state)."""
+    if ctx.db is None:
+        return {}
+    return cross_references(ctx.db, ctx.destination.name, CATEGORIES)
 
-    def __init__(self, akeneo: AkeneoClient, oro: OroClient, job: str, options: OroJobOptions):
+
+class StructureWriter:
+    """Brings Oro in step with the structure record (see :func:`apply_structure`).
+
+    In tree mode it keeps where each Akeneo category is in Oro (the ``categories``
+    cross-references of the connection), so the next run recognises moved and renamed
+    categories by id and deletes the ones gone from Akeneo.
+    """
+
+    def __init__(
+        self,
+        akeneo: AkeneoClient,
+        oro: OroClient,
+        job: str,
+        options: OroJobOptions,
+        *,
+        db: Engine | None = None,
+        connection: str = "",
+    ):
         self.akeneo = akeneo
         self.oro = oro
         self.job = job
         self.options = options
+        self.db = db
+        self.connection = connection
 
     def write(self, changes: Sequence[Change]) -> Sequence[ItemResult]:
         results = []
@@ -375,11 +426,15 @@ class StructureWriter:
         return results
 
     def _apply(self, change: Change) -> ItemResult:
+        db = self.db if self.options.categories.mode == "tree" else None
+        placed = cross_references(db, self.connection, CATEGORIES) if db is not None else None
         try:
-            plan = _plan(AkeneoCatalog(self.akeneo), self.oro, self.options)
+            plan = _plan(AkeneoCatalog(self.akeneo), self.oro, self.options, placed)
             result = apply_structure(self.oro, plan)
         except RemoteError as exc:
             raise FatalDestinationError(f"cannot bring Oro's structure in step: {exc}") from exc
+        if db is not None and plan.categories_writable and plan.category_root is not None:
+            replace_cross_references(db, self.connection, CATEGORIES, result.categories)
         for line in result.created:
             log.info("oro structure: %s", line)
         for line in result.warnings:
@@ -400,7 +455,9 @@ def oro_structure(ctx: Any) -> Sequence[StreamSpec]:
         StreamSpec(
             name="structure",
             source=StructureSource(akeneo, options),
-            destination=StructureWriter(akeneo, oro, ctx.job, options),
+            destination=StructureWriter(
+                akeneo, oro, ctx.job, options, db=ctx.db, connection=ctx.destination.name
+            ),
             map=lambda data: data,
             connection=ctx.destination.name,
             entity="structure",

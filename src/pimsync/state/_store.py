@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
@@ -123,3 +124,30 @@ def cross_references(engine: Engine, connection: str, entity: str) -> dict[str, 
     )
     with engine.connect() as conn:
         return {str(source): str(dest) for source, dest in conn.execute(query)}
+
+
+def replace_cross_references(
+    engine: Engine, connection: str, entity: str, mapping: Mapping[str, str]
+) -> None:
+    """Make ``mapping`` (source key → destination key) the cross-references of ``entity``
+    on ``connection``, in one transaction: for what a job keeps outside its streams, such
+    as the Oro categories the structure job placed."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            delete(xrefs).where(xrefs.c.connection == connection, xrefs.c.entity == entity)
+        )
+        if mapping:
+            conn.execute(
+                insert(xrefs),
+                [
+                    {
+                        "connection": connection,
+                        "entity": entity,
+                        "source_key": source,
+                        "dest_key": dest,
+                        "updated_at": now,
+                    }
+                    for source, dest in sorted(mapping.items())
+                ],
+            )

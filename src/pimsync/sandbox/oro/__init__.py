@@ -16,7 +16,9 @@ base64 content), texts, slugs and variant links, and custom product attributes c
 the admin's way (``sb.import_attributes(csv)``, ``sb.update_schema()``), listed by
 ``entitystructures``. With ``X-Integration-Type: ext_id`` (Oro 6.1.10+/7.0.2+; switch
 off with ``OroSandbox(ext_id=False)``) products are addressed, linked, filtered and
-upserted by SKU. See :class:`OroSandbox` for the inspection helpers.
+upserted by SKU. Customers, customer users, their addresses and orders with line items
+follow brief §3.6/§3.7 (seeded countries, regions, groups, payment terms, roles, order
+statuses). See :class:`OroSandbox` for the inspection helpers.
 """
 
 from pimsync.sandbox.akeneo._faults import Faults

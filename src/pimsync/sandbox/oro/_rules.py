@@ -6,44 +6,27 @@ import base64
 import binascii
 import re
 from collections import Counter
-from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pimsync.sandbox.oro._documents import ApiError
+from pimsync.sandbox.oro._checks import (
+    MAX_STRING,
+    Rule,
+    blank,
+    invalid,
+    money,
+    required_links,
+)
+from pimsync.sandbox.oro._checks import choice as _choice
+from pimsync.sandbox.oro._customers import CUSTOMER_MIRRORS, CUSTOMER_RULES
+from pimsync.sandbox.oro._orders import ORDER_BACK_REFERENCES, ORDER_MIRRORS, ORDER_RULES
 from pimsync.sandbox.oro._store import Record, Transaction
 
+__all__ = ["BACK_REFERENCES", "MIRRORS", "RULES", "Rule", "rule_for"]
+
 _SKU = re.compile(r"^[-_a-zA-Z0-9]*$")
-MAX_STRING = 255
 MAX_FILE_BYTES = 10 * 1024 * 1024  # oro_attachment.maxsize
 IMAGE_TYPES = ("main", "listing", "additional")
 _SINGLE_IMAGE_TYPES = ("main", "listing")
-Rule = Callable[[Transaction, Record, str], None]
-
-
-def invalid(title: str, detail: str, pointer: str) -> ApiError:
-    return ApiError(400, title, detail, pointer=pointer)
-
-
-def blank(pointer: str) -> ApiError:
-    return invalid("not blank constraint", "This value should not be blank.", pointer)
-
-
-def _choice(record: Record, name: str, choices: tuple[str, ...], pointer: str) -> None:
-    attributes = record["attributes"]
-    attributes.setdefault(name, choices[0])
-    if attributes[name] not in choices:
-        raise invalid(
-            "choice constraint",
-            "The value you selected is not a valid choice.",
-            f"{pointer}/attributes/{name}",
-        )
-
-
-def _required_links(record: Record, names: tuple[str, ...], pointer: str) -> None:
-    for name in names:
-        if not record["relationships"].get(name):
-            raise blank(f"{pointer}/relationships/{name}/data")
 
 
 def _product(tx: Transaction, record: Record, pointer: str) -> None:
@@ -64,7 +47,7 @@ def _product(tx: Transaction, record: Record, pointer: str) -> None:
         raise invalid("unique entity constraint", "This value is already used.", where)
     _choice(record, "status", ("disabled", "enabled"), pointer)
     _choice(record, "productType", ("simple", "configurable", "kit"), pointer)
-    _required_links(
+    required_links(
         record, ("names", "attributeFamily", "primaryUnitPrecision", "inventory_status"), pointer
     )
     names = [tx.get("productnames", n["id"]) for n in record["relationships"]["names"]]
@@ -124,7 +107,7 @@ def _localized(field: str, limit: int | None = MAX_STRING) -> Rule:
 
 
 def _unit_precision(tx: Transaction, record: Record, pointer: str) -> None:
-    _required_links(record, ("unit",), pointer)
+    required_links(record, ("unit",), pointer)
     attributes = record["attributes"]
     attributes.setdefault("precision", 0)
     attributes.setdefault("conversionRate", 1)
@@ -144,21 +127,13 @@ def _price_list(tx: Transaction, record: Record, pointer: str) -> None:
     attributes.setdefault("actual", True)
 
 
-def _money(value: Any, pointer: str) -> str:
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise invalid("type constraint", "This value should be of type numeric.", pointer) from None
-    return f"{number:.4f}"
-
-
 def _product_price(tx: Transaction, record: Record, pointer: str) -> None:
     attributes = record["attributes"]
     for name in ("quantity", "currency", "value"):
         if attributes.get(name) in (None, ""):
             raise blank(f"{pointer}/attributes/{name}")
-    _required_links(record, ("priceList", "product", "unit"), pointer)
-    attributes["value"] = _money(attributes["value"], f"{pointer}/attributes/value")
+    required_links(record, ("priceList", "product", "unit"), pointer)
+    attributes["value"] = money(attributes["value"], f"{pointer}/attributes/value")
     quantity = attributes["quantity"]
     if not isinstance(quantity, (int, float)) or quantity < 0:
         raise invalid(
@@ -225,7 +200,7 @@ def _variant_link(tx: Transaction, record: Record, pointer: str) -> None:
     Oro lets one simple product be a variant of several configurable products (its
     link table is unique on the pair only), so a variant moved to another parent is
     linked there before the old link goes."""
-    _required_links(record, ("parentProduct", "product"), pointer)
+    required_links(record, ("parentProduct", "product"), pointer)
     record["attributes"].setdefault("visible", True)
     links = record["relationships"]
     parent = tx.get("products", links["parentProduct"]["id"])
@@ -283,7 +258,7 @@ def _file(tx: Transaction, record: Record, pointer: str) -> None:
 
 
 def _product_image(tx: Transaction, record: Record, pointer: str) -> None:
-    _required_links(record, ("product", "image"), pointer)
+    required_links(record, ("product", "image"), pointer)
     record["relationships"].setdefault("types", [])
     product_id = record["relationships"]["product"]["id"]
     siblings = {i["id"]: i for i in tx.find("productimages", "product", product_id)}
@@ -320,6 +295,8 @@ RULES: dict[str, Rule] = {
     "files": _file,
     "productimages": _product_image,
     "productimagetypes": _image_type,
+    **CUSTOMER_RULES,
+    **ORDER_RULES,
 }
 
 
@@ -340,6 +317,7 @@ BACK_REFERENCES: dict[tuple[str, str], str] = {
     ("products", "shortDescriptions"): "product",
     ("products", "images"): "product",
     ("productimages", "types"): "productImage",
+    **ORDER_BACK_REFERENCES,
 }
 
 # The owner's list a child record belongs to, kept in step when the child is written
@@ -348,4 +326,6 @@ MIRRORS: dict[tuple[str, str], str] = {
     ("productvariantlinks", "parentProduct"): "variantLinks",
     ("productimages", "product"): "images",
     ("productimagetypes", "productImage"): "types",
+    **CUSTOMER_MIRRORS,
+    **ORDER_MIRRORS,
 }

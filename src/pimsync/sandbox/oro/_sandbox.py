@@ -18,6 +18,7 @@ from pimsync.sandbox.oro._rules import Rule, rule_for
 from pimsync.sandbox.oro._schema import ResourceType, resource_types
 from pimsync.sandbox.oro._seed import seed
 from pimsync.sandbox.oro._store import Key, Record, Store, Transaction
+from pimsync.sandbox.oro._views import CommerceViews
 from pimsync.sandbox.oro._writes import Writer
 
 
@@ -25,7 +26,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class OroSandbox:
+class OroSandbox(CommerceViews):
     """A local OroCommerce back-office API: serve it with :func:`pimsync.sandbox.oro.serve`.
 
     ``companion_categories=True`` emulates a companion API config that makes
@@ -53,6 +54,8 @@ class OroSandbox:
     * ``category_titles()`` — category id → default title
     * ``async_operation(id)`` — the ``asyncoperations`` attributes and ``errors``;
       ``wait_async_operations()`` blocks until every batch started has finished.
+    * ``customer_by_external_id(ext)``, ``customer_users(id)``, ``customer_addresses(id)``,
+      ``orders_of(customer_id)``, ``order_by_external_id(ext)``, ``order_line_items(id)``
     """
 
     def __init__(

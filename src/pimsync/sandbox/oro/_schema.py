@@ -35,6 +35,9 @@ class ResourceType:
     listable: bool = True  # GET on the collection (files and asyncoperations have none)
     gettable: bool = True  # GET on one record (entitystructures: "Get action is restricted")
     batch: bool = False  # PATCH on the collection (the batch API, ``update_list``)
+    # fields Oro computes or locks: sent values are ignored, as Oro ignores read-only ones
+    read_only: frozenset[str] = frozenset()
+    create_only: frozenset[str] = frozenset()  # written on create, ignored afterwards
 
     def allow_header(self) -> str:
         return ", ".join(m for m in ("GET", "POST", "PATCH", "DELETE") if m in self.methods)
@@ -231,6 +234,7 @@ def resource_types(*, companion_categories: bool) -> dict[str, ResourceType]:
             batch=True,
         ),
     ]
+    types += customer_types() + order_types()
     return {t.name: t for t in types}
 
 
@@ -243,3 +247,195 @@ def enum_option_type(name: str) -> ResourceType:
         client_ids=True,
         timestamps=False,
     )
+
+
+_ADDRESS = frozenset(
+    {"street", "street2", "city", "postalCode", "label", "phone", "organization"}
+    | {"namePrefix", "firstName", "middleName", "lastName", "nameSuffix"}
+    | {"customRegion", "validatedAt"}
+)
+_PLACE = {"country": Rel("countries"), "region": Rel("regions")}
+_OWNERSHIP = {"owner": Rel("users"), "organization": Rel("organizations")}
+
+
+def _lookup(
+    name: str,
+    attributes: frozenset[str],
+    relationships: Mapping[str, Rel] | None = None,
+    filters: frozenset[str] = frozenset({"id"}),
+) -> ResourceType:
+    """A read-only list a fresh install seeds (countries, statuses...)."""
+    return ResourceType(
+        name, READ, attributes, relationships or {}, filters=filters, timestamps=False
+    )
+
+
+def customer_types() -> list[ResourceType]:
+    """Customers (Salesforce accounts), their users (contacts) and addresses (brief §3.6)."""
+    address_filters = frozenset({"id", "country", "region"})
+    return [
+        ResourceType(
+            "customers",
+            CRUD,
+            frozenset({"name", "externalId"}),
+            {
+                "parent": Rel("customers"),
+                "children": Rel("customers", many=True),
+                "group": Rel("customergroups"),
+                "users": Rel("customerusers", many=True, owned=True),
+                "addresses": Rel("customeraddresses", many=True, owned=True),
+                "salesRepresentatives": Rel("users", many=True),
+                "internal_rating": Rel("customerratings"),
+                "paymentTerm": Rel("paymentterms"),
+                **_OWNERSHIP,
+            },
+            filters=frozenset({"id", "name", "parent", "group", "createdAt", "updatedAt"})
+            | frozenset({"externalId"}),
+            sorters=frozenset({"id", "name", "createdAt", "updatedAt"}),
+            batch=True,
+            # children and addresses are linkage Oro fills from the other side
+            read_only=frozenset({"children", "addresses", "users"}),
+        ),
+        ResourceType(
+            "customergroups",
+            CRUD,
+            frozenset({"name"}),
+            {"paymentTerm": Rel("paymentterms"), **_OWNERSHIP},
+            filters=frozenset({"id", "name"}),
+        ),
+        ResourceType(
+            "customerusers",
+            CRUD,
+            frozenset({"email", "firstName", "lastName", "namePrefix", "middleName"})
+            | frozenset({"nameSuffix", "birthday", "enabled", "confirmed", "password", "isGuest"})
+            | frozenset({"externalId", "loginCount", "lastLogin", "passwordChangedAt"})
+            | frozenset({"passwordRequestedAt"}),
+            {
+                "customer": Rel("customers"),
+                "userRoles": Rel("customeruserroles", many=True),
+                "addresses": Rel("customeruseraddresses", many=True, owned=True),
+                "salesRepresentatives": Rel("users", many=True),
+                **_OWNERSHIP,
+            },
+            # no updatedAt filter: the column has no index (brief §1.6, §4.1)
+            filters=frozenset({"id", "email", "customer", "externalId"}),
+            batch=True,
+            read_only=frozenset(
+                {"loginCount", "lastLogin", "passwordChangedAt", "passwordRequestedAt"}
+                | {"addresses"}
+            ),
+            create_only=frozenset({"password"}),
+        ),
+        ResourceType(
+            "customeraddresses",
+            CRUD,
+            _ADDRESS | frozenset({"primary", "types"}),
+            {"customer": Rel("customers"), **_PLACE, **_OWNERSHIP},
+            filters=address_filters | frozenset({"customer"}),
+            batch=True,
+            create_only=frozenset({"customer"}),
+        ),
+        ResourceType(
+            "customeruseraddresses",
+            CRUD,
+            _ADDRESS | frozenset({"primary", "types"}),
+            {"customerUser": Rel("customerusers"), **_PLACE, **_OWNERSHIP},
+            filters=address_filters | frozenset({"customerUser"}),
+            batch=True,
+            create_only=frozenset({"customerUser"}),
+        ),
+        ResourceType(
+            "customeruserroles",
+            CRUD,
+            frozenset({"role", "label", "selfManaged", "public"}),
+            {"customer": Rel("customers"), "organization": Rel("organizations")},
+            filters=frozenset({"id", "role", "customer"}),
+            timestamps=False,
+        ),
+        ResourceType(
+            "paymentterms",
+            CRUD,
+            frozenset({"label"}),
+            filters=frozenset({"id", "label"}),
+            timestamps=False,
+        ),
+        _lookup("customerratings", frozenset({"name", "priority", "default"})),
+        _lookup("countries", frozenset({"iso3Code", "name"}), filters=frozenset({"id"})),
+        _lookup(
+            "regions",
+            frozenset({"code", "name"}),
+            relationships={"country": Rel("countries")},
+            filters=frozenset({"id", "country"}),
+        ),
+        _lookup("users", frozenset({"username", "email", "firstName", "lastName"})),
+        _lookup("organizations", frozenset({"name", "enabled"})),
+    ]
+
+
+ORDER_TOTALS = frozenset(
+    {"subtotalValue", "totalValue", "totalDiscountsAmount", "subtotalWithDiscountsValue"}
+)
+
+
+def order_types() -> list[ResourceType]:
+    """Orders, their line items and addresses, and the order status lists (brief §3.7)."""
+    status = frozenset({"name", "priority", "default"})
+    return [
+        ResourceType(
+            "orders",
+            CRUD,
+            frozenset({"identifier", "poNumber", "customerNotes", "shipUntil", "currency"})
+            | frozenset({"externalId", "external", "shippingMethod", "shippingMethodType"})
+            | frozenset({"estimatedShippingCostAmount", "overriddenShippingCostAmount"})
+            | ORDER_TOTALS,
+            {
+                "customer": Rel("customers"),
+                "customerUser": Rel("customerusers"),
+                "lineItems": Rel("orderlineitems", many=True, owned=True),
+                "billingAddress": Rel("orderaddresses", owned=True),
+                "shippingAddress": Rel("orderaddresses", owned=True),
+                "paymentTerm": Rel("paymentterms"),
+                "internalStatus": Rel("orderinternalstatuses"),
+                "status": Rel("orderstatuses"),
+                "shippingStatus": Rel("ordershippingstatuses"),
+                **_OWNERSHIP,
+            },
+            filters=frozenset({"id", "identifier", "poNumber", "external", "updatedAt"})
+            | frozenset({"externalId", "customer", "customerUser", "createdAt"}),
+            sorters=frozenset({"id", "updatedAt", "external"}),
+            batch=True,
+            # "status" is writable only with external status management (off by default)
+            read_only=ORDER_TOTALS | frozenset({"internalStatus", "status"}),
+            create_only=frozenset({"currency", "external"}),
+        ),
+        ResourceType(
+            "orderlineitems",
+            CRUD,
+            frozenset({"productSku", "quantity", "value", "currency", "productName"})
+            | frozenset({"priceType", "shipBy", "comment", "freeFormProduct"})
+            | frozenset({"shippingMethod", "shippingMethodType", "productUnitCode", "checksum"}),
+            {
+                "orders": Rel("orders", many=True),  # to-many since 6.1 (brief §0)
+                "product": Rel("products"),
+                "parentProduct": Rel("products"),
+                "productUnit": Rel("productunits"),
+            },
+            filters=frozenset({"id", "createdAt", "updatedAt", "orders", "product"}),
+            sorters=frozenset({"id", "createdAt", "updatedAt"}),
+            read_only=frozenset({"productUnitCode", "checksum"}),
+        ),
+        ResourceType(
+            "orderaddresses",
+            CRUD,
+            _ADDRESS,
+            {
+                **_PLACE,
+                "customerAddress": Rel("customeraddresses"),
+                "customerUserAddress": Rel("customeruseraddresses"),
+            },
+            filters=frozenset({"id", "country", "region"}),
+        ),
+        _lookup("orderinternalstatuses", status),
+        _lookup("orderstatuses", status),
+        _lookup("ordershippingstatuses", status),
+    ]

@@ -16,6 +16,12 @@ INDEXED: dict[str, tuple[str, ...]] = {
     "productvariantlinks": ("product", "parentProduct"),
     "productimages": ("product",),
     "productunitprecisions": ("product",),
+    "customers": ("externalId", "parent"),
+    "customerusers": ("email", "customer", "externalId"),
+    "customeraddresses": ("customer",),
+    "customeruseraddresses": ("customerUser",),
+    "orders": ("externalId", "customer"),
+    "regions": ("country",),
 }
 
 

@@ -227,25 +227,29 @@ class Writer:
         for (child_type, field_name), owner_list in MIRRORS.items():
             if record["type"] != child_type:
                 continue
-            owner_link = record["relationships"].get(field_name)
-            if not isinstance(owner_link, dict):
-                continue
-            key = (owner_link["type"], owner_link["id"])
-            owner = self.tx.get(*key)
-            if owner is None:
-                continue
-            links = owner["relationships"].get(owner_list) or []
-            present = any(link["id"] == record["id"] for link in links)
-            if present == add:
-                continue
-            if key not in self.tx.staged:
-                owner = copy.deepcopy(owner)
-            if add:
-                links = [*links, {"type": record["type"], "id": record["id"]}]
-            else:
-                links = [link for link in links if link["id"] != record["id"]]
-            owner["relationships"][owner_list] = links
-            self.tx.put(owner)
+            owner_links = record["relationships"].get(field_name)
+            for owner_link in owner_links if isinstance(owner_links, list) else [owner_links]:
+                if isinstance(owner_link, dict):
+                    self._mirror_one(
+                        record, (owner_link["type"], owner_link["id"]), owner_list, add
+                    )
+
+    def _mirror_one(self, record: Record, key: Key, owner_list: str, add: bool) -> None:
+        owner = self.tx.get(*key)
+        if owner is None:
+            return
+        links = owner["relationships"].get(owner_list) or []
+        present = any(link["id"] == record["id"] for link in links)
+        if present == add:
+            return
+        if key not in self.tx.staged:
+            owner = copy.deepcopy(owner)
+        if add:
+            links = [*links, {"type": record["type"], "id": record["id"]}]
+        else:
+            links = [link for link in links if link["id"] != record["id"]]
+        owner["relationships"][owner_list] = links
+        self.tx.put(owner)
 
     # --- pieces ------------------------------------------------------------------------
 
@@ -347,7 +351,9 @@ class Writer:
         attributes = data.get("attributes") or {}
         if not isinstance(attributes, dict):
             raise request_error('The "attributes" property should be an object.', pointer)
-        ignored = READ_ONLY_ATTRIBUTES | _COMPUTED.get(rtype.name, frozenset())
+        ignored = READ_ONLY_ATTRIBUTES | _COMPUTED.get(rtype.name, frozenset()) | rtype.read_only
+        if not new:
+            ignored |= rtype.create_only
         for name, value in attributes.items():
             if name in ignored:
                 continue
@@ -361,6 +367,8 @@ class Writer:
             rel = rtype.relationships.get(name)
             if rel is None:
                 raise _extra(f"{pointer}/relationships/{name}")
+            if name in ignored:
+                continue
             where = f"{pointer}/relationships/{name}/data"
             if not isinstance(value, dict) or "data" not in value:
                 raise request_error("The relationship should have 'data' property.", where)
@@ -413,5 +421,11 @@ class Writer:
                     continue
                 if key not in self.tx.staged:
                     child = copy.deepcopy(child)
-                child["relationships"][back] = {"type": owner, "id": record["id"]}
+                link_back = {"type": owner, "id": record["id"]}
+                if self.types[child["type"]].relationships[back].many:  # orderlineitems.orders
+                    present = child["relationships"].get(back) or []
+                    if link_back not in present:
+                        child["relationships"][back] = [*present, link_back]
+                else:
+                    child["relationships"][back] = link_back
                 self.tx.put(child)

@@ -46,17 +46,6 @@ def parse_batch(document: Any) -> tuple[list[Any], list[Any]]:
     return data, included
 
 
-def _links(item: Any) -> Iterator[tuple[str, str]]:
-    relationships = item.get("relationships") if isinstance(item, dict) else None
-    if not isinstance(relationships, dict):
-        return
-    for value in relationships.values():
-        linkage = value.get("data") if isinstance(value, dict) else None
-        for link in linkage if isinstance(linkage, list) else [linkage]:
-            if isinstance(link, dict) and "type" in link and "id" in link:
-                yield str(link["type"]), str(link["id"])
-
-
 def _key(item: Any) -> tuple[str, str] | None:
     if isinstance(item, dict) and "type" in item and item.get("id") is not None:
         return str(item["type"]), str(item["id"])
@@ -68,7 +57,8 @@ def split(data: list[Any], included: list[Any]) -> tuple[list[Group], list[int]]
 
     Nodes are numbered: primary ``i`` is ``i``, included record ``j`` is ``len(data) + j``.
     A group claims every included record reachable from its primary through included
-    records no earlier group claimed.
+    records no earlier group claimed. (Written for speed: a 1,000-product batch has some
+    20,000 records.)
     """
     items = [*data, *included]
     first_included = len(data)
@@ -76,14 +66,25 @@ def split(data: list[Any], included: list[Any]) -> tuple[list[Group], list[int]]
     for node, item in enumerate(items):
         key = _key(item)
         if key is not None:
-            by_key.setdefault(key, []).append(node)
+            nodes = by_key.get(key)
+            if nodes is None:
+                by_key[key] = [node]
+            else:
+                nodes.append(node)
     neighbours: list[list[int]] = [[] for _ in items]
     for node, item in enumerate(items):
-        for link in _links(item):
-            for other in by_key.get(link, ()):
-                if other != node:
-                    neighbours[node].append(other)
-                    neighbours[other].append(node)
+        relationships = item.get("relationships") if isinstance(item, dict) else None
+        if not isinstance(relationships, dict):
+            continue
+        for value in relationships.values():
+            linkage = value.get("data") if isinstance(value, dict) else None
+            for link in linkage if isinstance(linkage, list) else (linkage,):
+                if not isinstance(link, dict) or "type" not in link or "id" not in link:
+                    continue
+                for other in by_key.get((str(link["type"]), str(link["id"])), ()):
+                    if other != node and (other >= first_included or node >= first_included):
+                        neighbours[node].append(other)
+                        neighbours[other].append(node)
     claimed = [False] * len(items)
     groups: list[Group] = []
     for index, item in enumerate(data):

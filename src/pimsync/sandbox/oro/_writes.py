@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pimsync.sandbox.oro._checks import staged
 from pimsync.sandbox.oro._documents import ApiError, not_found, request_error
 from pimsync.sandbox.oro._rules import BACK_REFERENCES, MIRRORS, RULES, Rule
 from pimsync.sandbox.oro._schema import READ_ONLY_ATTRIBUTES, ResourceType
@@ -27,6 +28,12 @@ class Written:
     primary: Record
     created: bool
     included: list[tuple[Record, str | None]] = field(default_factory=list)
+
+
+# MIRRORS by child type: (the child's field naming its owner, the owner's list)
+_MIRRORS_BY_TYPE: dict[str, list[tuple[str, str]]] = {}
+for (_child, _field), _list in MIRRORS.items():
+    _MIRRORS_BY_TYPE.setdefault(_child, []).append((_field, _list))
 
 
 def _conflict(detail: str, pointer: str) -> ApiError:
@@ -224,9 +231,7 @@ class Writer:
 
     def _mirror(self, record: Record, *, add: bool) -> None:
         """Keep the owner's to-many list in step with a child written or deleted alone."""
-        for (child_type, field_name), owner_list in MIRRORS.items():
-            if record["type"] != child_type:
-                continue
+        for field_name, owner_list in _MIRRORS_BY_TYPE.get(record["type"], ()):
             owner_links = record["relationships"].get(field_name)
             for owner_link in owner_links if isinstance(owner_links, list) else [owner_links]:
                 if isinstance(owner_link, dict):
@@ -242,8 +247,9 @@ class Writer:
         present = any(link["id"] == record["id"] for link in links)
         if present == add:
             return
-        if key not in self.tx.staged:
-            owner = copy.deepcopy(owner)
+        if key not in self.tx.staged:  # stored records are never changed in place
+            owner = staged(self.tx, *key)
+            assert owner is not None
         if add:
             links = [*links, {"type": record["type"], "id": record["id"]}]
         else:

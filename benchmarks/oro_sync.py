@@ -23,7 +23,9 @@ Requests are counted on the client side, in the pimsync process, by wrapping
 ``httpx.HTTPTransport.handle_request`` (every request that goes on the wire, retries
 included): Oro writes are requests other than GET/HEAD/OPTIONS to ``/admin/api``;
 Akeneo source page reads are GETs of the ``/api/rest/v1/products-uuid`` list. The
-worker reports its peak RSS (``ru_maxrss``) after each step; it only grows.
+worker reports its peak RSS (``ru_maxrss``) after each step; it only grows. It also
+reports the wall time of its garbage collections (``gc.callbacks``), and the driver the
+CPU seconds of each process.
 
 The Oro connection is told ``--oro-version`` (default 6.1.10), which enables its batch
 API; ``none`` leaves it unset (one request per product). ``--profile FILE`` writes a

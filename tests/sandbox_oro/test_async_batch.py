@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 import httpx
 
 from pimsync.sandbox.oro import OroSandbox
+from tests.sandbox_oro._operations import finished
 from tests.sandbox_oro.conftest import API, batch, price_item, product_doc, with_prices
-
-
-def _poll(oro: httpx.Client, location: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        response = oro.get(location)
-        assert response.status_code == 200, response.text
-        attributes: dict[str, Any] = response.json()["data"]["attributes"]
-        if attributes["status"] in ("success", "failed", "cancelled"):
-            return attributes
-        time.sleep(0.02)
-    raise AssertionError("the operation did not finish")
 
 
 def test_async_batch_saves_good_records_and_reports_the_bad_one(
@@ -37,7 +23,7 @@ def test_async_batch_saves_good_records_and_reports_the_bad_one(
     location = response.headers["Content-Location"]
     assert location.endswith(f"{API}/asyncoperations/{document['id']}")
 
-    done = _poll(oro, location)
+    done = finished(oro, location)
     assert done["status"] == "success"
     assert done["progress"] == 1.0
     summary = done["summary"]
@@ -78,7 +64,7 @@ def test_async_updates_and_chunks(oro: httpx.Client, sandbox: OroSandbox) -> Non
     )
     response = oro.patch(f"{API}/products", json=body, headers={"X-Mode": "async"})
     assert response.status_code == 202
-    done = _poll(oro, response.headers["Content-Location"])
+    done = finished(oro, response.headers["Content-Location"])
     assert done["summary"]["createCount"] == 130
     assert done["summary"]["updateCount"] == 1
     assert done["summary"]["errorCount"] == 0
@@ -99,7 +85,7 @@ def test_batch_is_only_for_batch_enabled_types(oro: httpx.Client, sandbox: OroSa
     }
     response = oro.patch(f"{API}/pricelists", json=price_lists)
     assert response.status_code == 202
-    assert _poll(oro, response.headers["Content-Location"])["summary"]["createCount"] == 1
+    assert finished(oro, response.headers["Content-Location"])["summary"]["createCount"] == 1
     assert oro.get(f"{API}/asyncoperations").status_code == 405
     assert oro.get(f"{API}/asyncoperations/999").status_code == 404
     assert oro.get(f"{API}/asyncoperations/999/errors").status_code == 404
@@ -121,7 +107,7 @@ def test_an_included_record_no_primary_reaches_is_an_error(
     assert sync.status_code == 400
     assert sync.json()["errors"][0]["source"]["pointer"] == "/included/3"
     response = oro.patch(f"{API}/products", json=body)
-    done = _poll(oro, response.headers["Content-Location"])
+    done = finished(oro, response.headers["Content-Location"])
     assert done["summary"]["writeCount"] == 1
     errors = sandbox.async_operation(response.json()["data"]["id"])["errors"]
     assert [e["source"]["pointer"] for e in errors] == ["/included/3"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,6 +9,7 @@ import httpx
 import pytest
 
 from pimsync.sandbox.oro import OroSandbox
+from tests.sandbox_oro._operations import finished
 from tests.sandbox_oro.conftest import API, product_doc
 
 T0 = datetime(2025, 6, 1, 10, 0, 0, tzinfo=UTC)
@@ -409,16 +409,6 @@ def test_order_validation(oro: httpx.Client, sandbox: OroSandbox) -> None:
     assert sandbox.count("orderaddresses") == 0
 
 
-def _poll(oro: httpx.Client, location: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        attributes: dict[str, Any] = oro.get(location).json()["data"]["attributes"]
-        if attributes["status"] in ("success", "failed", "cancelled"):
-            return attributes
-        time.sleep(0.02)
-    raise AssertionError("the operation did not finish")
-
-
 def test_async_batch_of_customers_loads_the_valid_ones(
     oro: httpx.Client, sandbox: OroSandbox
 ) -> None:
@@ -436,7 +426,7 @@ def test_async_batch_of_customers_loads_the_valid_ones(
     }
     response = oro.patch(f"{API}/customers", json=body)
     assert response.status_code == 202, response.text
-    done = _poll(oro, response.headers["Content-Location"])
+    done = finished(oro, response.headers["Content-Location"])
     summary = done["summary"]
     assert (summary["createCount"], summary["errorCount"]) == (2, 1)
     errors = oro.get(response.headers["Content-Location"] + "/errors").json()["data"]

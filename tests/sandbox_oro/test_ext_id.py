@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -11,6 +10,7 @@ import httpx
 import pytest
 
 from pimsync.sandbox.oro import OroSandbox, serve
+from tests.sandbox_oro._operations import finished
 from tests.sandbox_oro.conftest import API, connect, numbered, price_item, product_doc
 
 EXT = {"X-Integration-Type": "ext_id"}
@@ -124,16 +124,6 @@ def test_normal_mode_still_refuses_product_upsert(oro: httpx.Client) -> None:
     )
 
 
-def _poll(oro: httpx.Client, location: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        attributes: dict[str, Any] = oro.get(location).json()["data"]["attributes"]
-        if attributes["status"] in ("success", "failed", "cancelled"):
-            return attributes
-        time.sleep(0.02)
-    raise AssertionError("the operation did not finish")
-
-
 def _new_item(sku: str, n: int, **attributes: Any) -> tuple[dict[str, Any], list[Any]]:
     """A batch item creating ``sku`` by upsert, with its temp-id names and unit."""
     part = numbered(product_doc(sku, **attributes), n)
@@ -171,7 +161,7 @@ def test_async_batch_upserts_by_sku_with_prices_and_variant_links(
     body["data"][1]["attributes"] = {"status": "disabled"}
     response = oro.patch(f"{API}/products", json=body, headers=EXT)
     assert response.status_code == 202, response.text
-    done = _poll(oro, response.headers["Content-Location"])
+    done = finished(oro, response.headers["Content-Location"])
 
     summary = done["summary"]
     assert (summary["createCount"], summary["updateCount"], summary["errorCount"]) == (2, 1, 2)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 READ = frozenset({"GET"})
 CRUD = frozenset({"GET", "POST", "PATCH", "DELETE"})
 READ_ONLY_ATTRIBUTES = frozenset({"createdAt", "updatedAt"})
+# Attributes Oro computes; a request may send them and they are ignored.
+COMPUTED_ATTRIBUTES = {
+    "pricelists": frozenset({"containSchedule", "actual"}),
+    "files": frozenset({"filePath"}),
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,17 @@ class ResourceType:
     # fields Oro computes or locks: sent values are ignored, as Oro ignores read-only ones
     read_only: frozenset[str] = frozenset()
     create_only: frozenset[str] = frozenset()  # written on create, ignored afterwards
+
+    @cached_property
+    def ignored_on_create(self) -> frozenset[str]:
+        """Fields a create skips (asked for every record written, so computed once)."""
+        computed = COMPUTED_ATTRIBUTES.get(self.name, frozenset())
+        return READ_ONLY_ATTRIBUTES | computed | self.read_only
+
+    @cached_property
+    def ignored_on_update(self) -> frozenset[str]:
+        """Fields an update skips: those of a create, and the create-only ones."""
+        return self.ignored_on_create | self.create_only
 
     def allow_header(self) -> str:
         return ", ".join(m for m in ("GET", "POST", "PATCH", "DELETE") if m in self.methods)

@@ -57,7 +57,8 @@ class Store:
             return str(self._next[type_])
 
     def get(self, type_: str, id_: str) -> Record | None:
-        return self.records.get(type_, {}).get(id_)
+        stored = self.records.get(type_)
+        return None if stored is None else stored.get(id_)
 
     def all(self, type_: str) -> list[Record]:
         with self.lock:
@@ -77,15 +78,27 @@ class Store:
 
     def put(self, record: Record) -> None:
         with self.lock:
-            type_, id_ = record["type"], record["id"]
-            old = self.records.setdefault(type_, {}).get(id_)
+            self._put(record)
+
+    def _put(self, record: Record) -> None:
+        """``put`` without taking the lock; only changed index entries are touched."""
+        type_, id_ = record["type"], record["id"]
+        stored = self.records.get(type_)
+        if stored is None:
+            stored = self.records[type_] = {}
+        old = stored.get(id_)
+        stored[id_] = record
+        for field in INDEXED.get(type_, ()):
+            value = index_value(record, field)
             if old is not None:
-                self._unindex(old)
-            self.records[type_][id_] = record
-            for field in INDEXED.get(type_, ()):
-                value = index_value(record, field)
-                if value is not None:
-                    self._index.setdefault((type_, field), {}).setdefault(value, set()).add(id_)
+                old_value = index_value(old, field)
+                if old_value == value:
+                    continue
+                ids = self._index.get((type_, field), {}).get(old_value or "")
+                if ids is not None:
+                    ids.discard(id_)
+            if value is not None:
+                self._index.setdefault((type_, field), {}).setdefault(value, set()).add(id_)
 
     def remove(self, type_: str, id_: str) -> None:
         with self.lock:
@@ -101,6 +114,10 @@ class Store:
                 ids.discard(record["id"])
 
 
+# Transaction.get's marker for "not staged" (None is a staged removal); compared by identity
+_UNSTAGED: Record = {}
+
+
 class Transaction:
     """Staged writes over a store: reads see them, ``commit`` applies them at once.
 
@@ -113,8 +130,9 @@ class Transaction:
         self._by_type: dict[str, dict[str, Record | None]] = {}
 
     def get(self, type_: str, id_: str) -> Record | None:
-        if (type_, id_) in self.staged:
-            return self.staged[(type_, id_)]
+        found = self.staged.get((type_, id_), _UNSTAGED)
+        if found is not _UNSTAGED:
+            return found
         return self.store.get(type_, id_)
 
     def all(self, type_: str) -> list[Record]:
@@ -135,19 +153,24 @@ class Transaction:
         return found
 
     def put(self, record: Record) -> None:
-        self.staged[(record["type"], record["id"])] = record
-        self._by_type.setdefault(record["type"], {})[record["id"]] = record
+        type_, id_ = record["type"], record["id"]
+        self.staged[(type_, id_)] = record
+        by_type = self._by_type.get(type_)
+        if by_type is None:
+            by_type = self._by_type[type_] = {}
+        by_type[id_] = record
 
     def remove(self, type_: str, id_: str) -> None:
         self.staged[(type_, id_)] = None
         self._by_type.setdefault(type_, {})[id_] = None
 
     def commit(self) -> None:
-        with self.store.lock:
+        store = self.store
+        with store.lock:
             for (type_, id_), record in self.staged.items():
                 if record is None:
-                    self.store.remove(type_, id_)
+                    store.remove(type_, id_)
                 else:
-                    self.store.put(record)
+                    store._put(record)
         self.staged.clear()
         self._by_type.clear()

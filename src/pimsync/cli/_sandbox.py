@@ -95,11 +95,12 @@ def _run_until_interrupted(every: float = 2.0) -> None:
     """Wait for Ctrl-C, keeping the garbage collector off the sandbox's records.
 
     A sandbox holds millions of long-lived objects, and every full collection would walk
-    them all. Every ``every`` seconds, what is left after collecting the objects created
-    since the last pass is moved out of the collector's sight (``gc.freeze``); records
-    dropped later are still freed by their reference counts. A write batch parses into
-    hundreds of thousands of objects, so the collector waits for as many as a run of
-    pimsync does (``RUN_GC_THRESHOLD``).
+    them all. Every ``every`` seconds the youngest objects are collected and everything
+    left is moved out of the collector's sight (``gc.freeze``); records dropped later are
+    still freed by their reference counts. (A full collection there instead cost 16% of
+    the Oro sandbox's CPU under a 20k-product sync.) A write batch parses into hundreds
+    of thousands of objects, so the collector waits for as many as a run of pimsync does
+    (``RUN_GC_THRESHOLD``).
     """
     from pimsync.jobs._pipeline import RUN_GC_THRESHOLD
 
@@ -108,7 +109,7 @@ def _run_until_interrupted(every: float = 2.0) -> None:
         while True:  # short sleeps so Ctrl-C gets through
             for _ in range(max(1, round(every / 0.5))):
                 time.sleep(0.5)
-            gc.collect()
+            gc.collect(0)
             gc.freeze()
     except KeyboardInterrupt:
         typer.echo("stopped")

@@ -17,6 +17,7 @@ import pytest
 from pimsync.errors import ConfigError
 from pimsync.jobs import JobEngine, Mode, RunStatus
 from pimsync.mapping import option_id
+from pimsync.state import create_state_engine, upgrade
 from pimsync.state._runs import list_failed
 from tests.flows._oro_systems import Systems, oro_systems
 
@@ -391,3 +392,22 @@ def test_categories_follow_akeneo_renamed_in_place_and_deleted_when_gone(s: Syst
     writes = s.writes()
     assert s.run("oro.structure", "structure").status is RunStatus.SUCCEEDED
     assert s.writes() == writes  # in step: nothing more to do
+
+
+def test_with_its_state_lost_pimsync_finds_its_products_in_oro_and_duplicates_nothing(
+    tmp_path: Path,
+) -> None:
+    with oro_systems(tmp_path, products=30) as s:
+        _ready(s)
+        assert s.run("oro.products", "products").status is RunStatus.SUCCEEDED
+        expected = _snapshot(s.shop)
+        prices = s.shop.count("productprices")
+        s.db.dispose()  # a new state store: every product looks new to pimsync
+        s.db = create_state_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+        upgrade(s.db)
+
+        again = s.run("oro.products", "products")
+
+        assert again.status is RunStatus.SUCCEEDED, again
+        assert _snapshot(s.shop) == expected
+        assert s.shop.count("productprices") == prices  # written as updates, not again

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     )
     project_file: Path = Field(Path("pimsync.toml"), description="The project file.")
     log_level: str = Field("WARNING", description="Python logging level.")
+    max_connections: int = Field(
+        50, ge=1, description="Most connections the hub holds (Akeneo allows 50 per PIM)."
+    )
     engine: EngineSettings = Field(default_factory=EngineSettings)
 
     @cached_property

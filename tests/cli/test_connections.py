@@ -172,6 +172,38 @@ def test_add_refuses_to_replace_unless_asked(
     assert invoke(*args, "--replace").exit_code == 0
 
 
+def test_the_connection_after_the_limit_is_refused(
+    initialised: Path, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PIMSYNC_MAX_CONNECTIONS", "3")
+    for n in range(3):
+        args = ("connections", "add", f"files{n}", "--kind", "directory")
+        assert invoke(*args, "--set", f"path={tmp_path}").exit_code == 0
+
+    fourth = invoke(
+        "connections", "add", "files3", "--kind", "directory", "--set", f"path={tmp_path}"
+    )
+    assert fourth.exit_code == 2
+    assert "4 connections: the hub holds at most 3" in one_error_line(fourth)
+    replaced = ("connections", "add", "files0", "--kind", "directory", "--replace")
+    assert invoke(*replaced, "--set", f"path={tmp_path}").exit_code == 0  # not one more
+
+    (tmp_path / "more.toml").write_text(
+        f'version = 1\n[connections.other]\nkind = "directory"\npath = "{tmp_path}"\n'
+    )
+    imported = invoke("config", "import", str(tmp_path / "more.toml"))
+    assert imported.exit_code == 2
+    assert "at most 3" in one_error_line(imported)
+    pruned = invoke("config", "import", str(tmp_path / "more.toml"), "--prune")
+    assert pruned.exit_code == 0, pruned.stderr  # the file replaces the three
+
+
+def test_the_default_limit_is_akeneos_fifty() -> None:
+    from pimsync.settings import Settings
+
+    assert Settings().max_connections == 50
+
+
 def test_test_reports_a_broken_connection(
     initialised: Path, invoke: Invoke, api_kind: None
 ) -> None:

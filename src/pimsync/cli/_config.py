@@ -9,7 +9,7 @@ import typer
 from sqlalchemy import Connection
 
 from pimsync.cli._exit import EXIT_USAGE, fail
-from pimsync.cli._session import Session, command_group, session_of
+from pimsync.cli._session import Session, check_connection_limit, command_group, session_of
 from pimsync.config import ProjectConfig, project_to_toml, read_project
 from pimsync.config._stored import load_project, save_project
 from pimsync.connectors.kinds import get_kind, parse_settings
@@ -154,6 +154,8 @@ def config_import(
     session = session_of(ctx)
     project = read_checked(file)
     runner = session.runner
+    kept = [] if prune else list(runner.project().connections)
+    check_connection_limit(session.settings, [*kept, *project.connections])
     with session.write() as conn:
         removed = import_project(session, conn, runner.box, project, prune=prune)
     session.say(f"imported {file}: {describe_project(project)}")

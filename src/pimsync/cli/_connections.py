@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pimsync.cli._exit import EXIT_FAILED, fail
-from pimsync.cli._session import Session, command_group, session_of
+from pimsync.cli._session import Session, check_connection_limit, command_group, session_of
 from pimsync.config import ConnectionConfig, SecretRef
 from pimsync.config._schema import check_name
 from pimsync.config._stored import remove_connection, save_connection
@@ -118,8 +118,10 @@ def connections_add(
     parsed = parse_settings(name, connector, raw)
     typed: dict[str, Any] = parsed.model_dump(mode="json", exclude_unset=True, by_alias=True)
     runner = session.runner
-    if not replace and name in runner.project().connections:
+    existing = runner.project().connections
+    if not replace and name in existing:
         raise ConfigError(f"connection {name!r} exists; add --replace to replace it")
+    check_connection_limit(session.settings, [*existing, name])
     refs, values = read_secrets(session, name, connector, secrets or [])
     config = ConnectionConfig.model_validate(
         {"kind": connector.name, **typed, **{f: r.as_toml() for f, r in refs.items()}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -182,3 +182,13 @@ def command_group(help_text: str) -> typer.Typer:
             typer.echo(ctx.get_help(), nl=False)
 
     return group
+
+
+def check_connection_limit(settings: Settings, names: Iterable[str]) -> None:
+    """Refuse a project with more connections than ``max_connections`` allows."""
+    count, limit = len(set(names)), settings.max_connections
+    if count > limit:
+        raise ConfigError(
+            f"{count} connections: the hub holds at most {limit} (PIMSYNC_MAX_CONNECTIONS); "
+            "remove one first (pimsync connections remove NAME)"
+        )

@@ -1,0 +1,47 @@
+"""Hub catalogs: which products a destination receives, and which of their values.
+
+A :class:`CatalogSpec` holds Akeneo-style product selection criteria and value filters.
+
+* :func:`validate` / :func:`check` — the spec against the PIM's structure.
+* :func:`matches` — evaluate the criteria on a product, locally.
+* :func:`push_down` — the part Akeneo's ``search`` can run, and the residual criteria.
+* :func:`filter_values` / :func:`filter_product` — apply the value filters.
+"""
+
+from pimsync.catalogs._match import (
+    Requirements,
+    category_descendants,
+    completeness,
+    criterion_matches,
+    matches,
+)
+from pimsync.catalogs._pushdown import push_down
+from pimsync.catalogs._spec import (
+    EMPTY_OPERATORS,
+    OPERATORS,
+    CatalogSpec,
+    Criterion,
+    Operator,
+    ValueFilters,
+)
+from pimsync.catalogs._validate import check, validate
+from pimsync.catalogs._values import filter_product, filter_values
+
+__all__ = [
+    "EMPTY_OPERATORS",
+    "OPERATORS",
+    "CatalogSpec",
+    "Criterion",
+    "Operator",
+    "Requirements",
+    "ValueFilters",
+    "category_descendants",
+    "check",
+    "completeness",
+    "criterion_matches",
+    "filter_product",
+    "filter_values",
+    "matches",
+    "push_down",
+    "validate",
+]

@@ -9,10 +9,24 @@
 * :class:`AkeneoProductSource` / :class:`AkeneoProductModelSource` — products and root
   product models for the job engine.
 * :func:`download_media_file` — media files into a content-addressed cache.
+* :class:`AkeneoAppClient`, :func:`scopes_for`, :func:`authorize_url`,
+  :func:`exchange_code` — App activation (authorization code) and App tokens.
 * :class:`AkeneoSettings`, :func:`connect`, :func:`check_akeneo` — the ``akeneo``
   connection kind.
 """
 
+from ._app_auth import (
+    FLOW_SCOPES,
+    AkeneoAppClient,
+    AkeneoAppToken,
+    AppTokenFetcher,
+    authorize_url,
+    code_challenge,
+    exchange_code,
+    new_state,
+    read_callback,
+    scopes_for,
+)
 from ._auth import TOKEN_PATH, AkeneoCredentials, AkeneoTokenFetcher
 from ._client import API, PAGE_SIZE, AkeneoClient, Edition, Page
 from ._media import CachedMedia, download_media_file
@@ -23,11 +37,14 @@ from ._source import NO_FAMILY, AkeneoProductModelSource, AkeneoProductSource
 
 __all__ = [
     "API",
+    "FLOW_SCOPES",
     "NO_FAMILY",
     "PAGE_SIZE",
     "SECRET_FIELDS",
     "STREAMS",
     "TOKEN_PATH",
+    "AkeneoAppClient",
+    "AkeneoAppToken",
     "AkeneoCatalog",
     "AkeneoClient",
     "AkeneoCredentials",
@@ -35,6 +52,7 @@ __all__ = [
     "AkeneoProductSource",
     "AkeneoSettings",
     "AkeneoTokenFetcher",
+    "AppTokenFetcher",
     "CachedMedia",
     "Completeness",
     "Edition",
@@ -42,8 +60,14 @@ __all__ = [
     "Page",
     "ProductSearch",
     "akeneo_datetime",
+    "authorize_url",
     "check_akeneo",
+    "code_challenge",
     "connect",
     "download_media_file",
+    "exchange_code",
+    "new_state",
     "parse_item",
+    "read_callback",
+    "scopes_for",
 ]

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from pimsync.sandbox.akeneo._apps import add_app_routes, forbidden
 from pimsync.sandbox.akeneo._auth import TokenError, TokenIssuer
 from pimsync.sandbox.akeneo._faults import FaultMiddleware
 from pimsync.sandbox.akeneo._pages import ApiError, error_response, json_response
@@ -25,7 +26,10 @@ EDITION_CODES = {"community": "CE", "enterprise": "EE"}
 
 
 class BearerMiddleware:
-    """Every REST route needs a valid access token; answers 401 the way Akeneo does."""
+    """Every REST route needs a valid access token; answers 401 the way Akeneo does.
+
+    An app's token also needs the scope of the route, else 403 (a connection has all).
+    """
 
     def __init__(self, app: ASGIApp, tokens: TokenIssuer) -> None:
         self.app = app
@@ -41,6 +45,13 @@ class BearerMiddleware:
             problem = self.tokens.check(authorization)
             if problem is not None:
                 await error_response(401, problem)(scope, receive, send)
+                return
+            granted = self.tokens.app_scopes(authorization)
+            refusal = (
+                None if granted is None else forbidden(scope["method"], scope["path"], granted)
+            )
+            if refusal is not None:
+                await error_response(403, refusal)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -71,6 +82,7 @@ def create_app(sb: AkeneoSandbox) -> ASGIApp:
 
     app.add_api_route("/api/oauth/v1/token", token, methods=["POST"])
     app.add_api_route(SYSTEM_INFORMATION, system_information, methods=["GET"])
+    add_app_routes(app, sb)
     add_product_routes(app, sb)
     add_resource_routes(app, sb)
 

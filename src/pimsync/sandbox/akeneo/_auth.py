@@ -1,4 +1,7 @@
-"""OAuth2 password grant as Akeneo implements it: tokens, refresh tokens, expiry."""
+"""OAuth2 password grant as Akeneo implements it: tokens, refresh tokens, expiry.
+
+App tokens (see ``_apps``) are checked here too, so one bearer check serves both.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import base64
 import binascii
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +21,9 @@ _MISSING_CLIENT = (
     'Parameter "client_id" is missing or does not match any client, or secret is invalid'
 )
 _MISSING_GRANT = 'Parameter "grant_type", "username" or "password" is missing, empty or invalid'
+_DISCONNECTED = (
+    "The access token provided is invalid. Your app has been disconnected from that PIM."
+)
 
 
 @dataclass(frozen=True)
@@ -41,13 +47,18 @@ class TokenError(Exception):
 
 @dataclass
 class TokenIssuer:
-    """Issues and checks access tokens; ``expire_all`` invalidates every one issued."""
+    """Issues and checks access tokens; ``expire_all`` expires every connection token.
+
+    App tokens (``issue_app_token``) never expire, as in Akeneo; only a disconnect ends them.
+    """
 
     credentials: Credentials
     clock: Callable[[], datetime]
     ttl: int = 3600
     _access: dict[str, datetime] = field(default_factory=dict)
     _refresh: set[str] = field(default_factory=set)
+    _apps: dict[str, frozenset[str]] = field(default_factory=dict)
+    _revoked: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def grant(self, authorization: str | None, body: bytes, content_type: str) -> dict[str, Any]:
@@ -86,12 +97,37 @@ class TokenIssuer:
         """None if the bearer token is valid, else Akeneo's 401 message."""
         if not authorization or not authorization.lower().startswith("bearer "):
             return "Authentication is required"
-        expiry = self._access.get(authorization[7:].strip())
+        token = authorization[7:].strip()
+        if token in self._apps:
+            return None  # app tokens never expire
+        if token in self._revoked:
+            return _DISCONNECTED
+        expiry = self._access.get(token)
         if expiry is None:
             return "The access token provided is invalid."
         if expiry <= self.clock():
             return "The access token provided has expired."
         return None
+
+    def issue_app_token(self, scopes: Iterable[str]) -> str:
+        """A token for an activated app: no expiry, no refresh token, limited to ``scopes``."""
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._apps[token] = frozenset(scopes)
+        return token
+
+    def app_scopes(self, authorization: str | None) -> frozenset[str] | None:
+        """The scopes of an app's bearer token; None for a connection token (all rights)."""
+        if not authorization or not authorization.lower().startswith("bearer "):
+            return None
+        return self._apps.get(authorization[7:].strip())
+
+    def revoke_app_tokens(self, tokens: Iterable[str]) -> None:
+        """Disconnect: these tokens now get Akeneo's "app has been disconnected" 401."""
+        with self._lock:
+            for token in tokens:
+                if self._apps.pop(token, None) is not None:
+                    self._revoked.add(token)
 
     def expire_all(self) -> None:
         with self._lock:

@@ -1,4 +1,4 @@
-"""AkeneoSandbox: one stand-in PIM — its catalog, clock, tokens, faults and request log."""
+"""AkeneoSandbox: one stand-in PIM — its catalog, clock, tokens, apps, faults and request log."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from pimsync.sandbox.akeneo._apps import App, AppRegistry, PimUser
 from pimsync.sandbox.akeneo._auth import Credentials, TokenIssuer
 from pimsync.sandbox.akeneo._demo import build_demo
 from pimsync.sandbox.akeneo._enterprise import add_enterprise_entities
@@ -49,6 +50,10 @@ class AkeneoSandbox:
         self._clock = clock
         self.tokens = TokenIssuer(self.credentials, self.now, token_ttl)
         self.faults = Faults(self.tokens.expire_all)
+        admin = PimUser(self.credentials.username, self.credentials.password, manage_apps=True)
+        self.apps = AppRegistry(
+            self.now, self.tokens.issue_app_token, self.tokens.revoke_app_tokens, admin
+        )
         self.requests: Counter[str] = Counter()
         self._matches: OrderedDict[tuple[Any, ...], list[str]] = OrderedDict()
         if edition == "enterprise" and not self.store.reference_entities:
@@ -82,6 +87,15 @@ class AkeneoSandbox:
     def counts(self) -> dict[str, int]:
         """How many entities of each type the sandbox serves."""
         return self.store.counts()
+
+    def register_app(
+        self, callback_url: str, *, client_id: str | None = None, secret: str | None = None
+    ) -> App:
+        """Register a custom app that may be activated on this PIM (see ``_apps``).
+
+        Raises AppLimitError past 50 connections and apps.
+        """
+        return self.apps.register(callback_url, client_id=client_id, secret=secret)
 
     # --- writes -------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from pimsync import __version__
+from pimsync.cli._activate import connections_activate  # noqa: F401 - registers it
 from pimsync.cli._config import config_app
 from pimsync.cli._connections import connections_app
 from pimsync.cli._demo import demo_command

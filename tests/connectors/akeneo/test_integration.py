@@ -229,7 +229,7 @@ def test_check_reports_counts_and_edition(demo: tuple[Any, str]) -> None:
     assert lines == check_akeneo(settings, secrets)
     assert "products: 1200" in lines and "edition: community" in lines
     assert "PIM version 7.0.0-sandbox (CE)" in lines
-    assert kind.secret_fields == ("secret", "password")
+    assert kind.secret_fields == ("secret", "password", "app_client_secret", "app_token")
 
 
 # -- the akeneo.products flow in the engine ---------------------------------------------

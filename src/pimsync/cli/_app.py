@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 
 from pimsync import __version__
 from pimsync.cli._activate import connections_activate  # noqa: F401 - registers it
+from pimsync.cli._catalogs import catalogs_app
 from pimsync.cli._config import config_app
 from pimsync.cli._connections import connections_app
 from pimsync.cli._demo import demo_command
@@ -118,6 +119,7 @@ app.add_typer(failed_app, name="failed")
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(mapping_app, name="mapping")
+app.add_typer(catalogs_app, name="catalogs")
 app.add_typer(oro_app, name="oro")
 app.add_typer(sandbox_app, name="sandbox")
 

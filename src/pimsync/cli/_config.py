@@ -97,20 +97,24 @@ def import_project(
         save_project(conn, box, project, prune=prune)
     if not prune:
         return []
-    return [f"job {n}" for n in sorted(set(before.jobs) - set(project.jobs))] + [
-        f"connection {n}" for n in sorted(set(before.connections) - set(project.connections))
-    ]
+    return (
+        [f"job {n}" for n in sorted(set(before.jobs) - set(project.jobs))]
+        + [f"catalog {n}" for n in sorted(set(before.catalogs) - set(project.catalogs))]
+        + [f"connection {n}" for n in sorted(set(before.connections) - set(project.connections))]
+    )
 
 
 def describe_project(project: ProjectConfig) -> str:
     """``2 connection(s) (a: jsonl, b: directory), 1 job(s) (x: files.products)``."""
     conns = ", ".join(f"{n}: {c.kind}" for n, c in project.connections.items())
     jobs = ", ".join(f"{n}: {j.flow}" for n, j in project.jobs.items())
+    catalogs = ", ".join(f"{n} → {c.destination}" for n, c in project.catalogs.items())
     return (
         f"{len(project.connections)} connection(s)"
         + (f" ({conns})" if conns else "")
         + f", {len(project.jobs)} job(s)"
         + (f" ({jobs})" if jobs else "")
+        + (f", {len(project.catalogs)} catalog(s) ({catalogs})" if catalogs else "")
     )
 
 

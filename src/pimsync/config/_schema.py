@@ -14,6 +14,7 @@ from typing import Any, Literal
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pimsync.catalogs import CatalogSpec
 from pimsync.jobs import DeletionPolicy
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
@@ -106,6 +107,22 @@ class JobConfig(BaseModel):
         return value
 
 
+class CatalogConfig(CatalogSpec):
+    """A hub catalog: which products (and values) the ``destination`` connection gets.
+
+    ``criteria`` and ``value_filters`` are those of :class:`~pimsync.catalogs.CatalogSpec`
+    (Akeneo's spellings); a new catalog is disabled until enabled on purpose.
+    """
+
+    destination: str
+
+    def spec(self) -> CatalogSpec:
+        """The selection alone, without the destination."""
+        return CatalogSpec(
+            criteria=self.criteria, value_filters=self.value_filters, enabled=self.enabled
+        )
+
+
 class ProjectConfig(BaseModel):
     """Everything a ``pimsync.toml`` holds."""
 
@@ -115,7 +132,7 @@ class ProjectConfig(BaseModel):
     connections: dict[str, ConnectionConfig] = Field(default_factory=dict)
     jobs: dict[str, JobConfig] = Field(default_factory=dict)
     mappings: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    catalogs: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    catalogs: dict[str, CatalogConfig] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _references(self) -> ProjectConfig:
@@ -138,6 +155,27 @@ class ProjectConfig(BaseModel):
                     )
         for name in self.jobs:
             _check_no_cycle(self.jobs, name, ())
+        for name, catalog in self.catalogs.items():
+            if catalog.destination not in self.connections:
+                raise ValueError(
+                    f"catalog {name!r}: destination connection {catalog.destination!r} is not "
+                    f"defined (defined: {', '.join(sorted(self.connections)) or 'none'})"
+                )
+        for name, job in self.jobs.items():
+            wanted = job.options.get("catalog")
+            if wanted is None:
+                continue
+            if not isinstance(wanted, str) or wanted not in self.catalogs:
+                raise ValueError(
+                    f"job {name!r}: options.catalog {wanted!r} is not a catalog "
+                    f"(defined: {', '.join(sorted(self.catalogs)) or 'none'})"
+                )
+            if self.catalogs[wanted].destination != job.destination:
+                raise ValueError(
+                    f"job {name!r}: catalog {wanted!r} is for connection "
+                    f"{self.catalogs[wanted].destination!r}, but the job writes to "
+                    f"{job.destination!r}"
+                )
         return self
 
 

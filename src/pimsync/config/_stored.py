@@ -6,19 +6,28 @@ writes the store back out. Secret values are only ever stored encrypted.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import Connection, delete, select
 
-from pimsync.config._schema import ConnectionConfig, JobConfig, ProjectConfig, SecretRef
+from pimsync.config._schema import (
+    CatalogConfig,
+    ConnectionConfig,
+    JobConfig,
+    ProjectConfig,
+    SecretRef,
+)
 from pimsync.errors import ConfigError
 from pimsync.state import SecretBox
 from pimsync.state._tables import connections, documents, jobs
 from pimsync.state._upsert import upsert
+
+log = logging.getLogger("pimsync.config")
 
 Prompt = Callable[[str, str], SecretStr]
 
@@ -118,9 +127,12 @@ def save_project(
         update=("flow", "source", "destination", "options", "schedule", "updated_at"),
     )
     docs = [
-        {"section": section, "name": name, "body": body, "updated_at": now}
-        for section in ("mappings", "catalogs")
-        for name, body in getattr(project, section).items()
+        {"section": "mappings", "name": name, "body": body, "updated_at": now}
+        for name, body in project.mappings.items()
+    ]
+    docs += [
+        {"section": "catalogs", "name": name, "body": save_catalog_body(catalog), "updated_at": now}
+        for name, catalog in project.catalogs.items()
     ]
     upsert(conn, documents, docs, update=("body", "updated_at"))
     if prune:
@@ -164,7 +176,56 @@ def load_project(conn: Connection) -> ProjectConfig:
         connections=conns,
         jobs=job_configs,
         mappings=sections["mappings"],
-        catalogs=sections["catalogs"],
+        catalogs=_valid_catalogs(sections["catalogs"]),
+    )
+
+
+def _valid_catalogs(bodies: dict[str, dict[str, Any]]) -> dict[str, CatalogConfig]:
+    """The stored catalogs; one stored before catalogs were typed (a free-form table) and
+    invalid now is left out with a warning, so the project can still be loaded and fixed."""
+    found = {}
+    for name, body in bodies.items():
+        try:
+            found[name] = load_catalog_body(name, body)
+        except ConfigError as exc:
+            log.warning(
+                "%s; it is ignored: import a valid [catalogs.%s] or remove it with "
+                "`pimsync config import --prune`",
+                exc,
+                name,
+            )
+    return found
+
+
+def save_catalog_body(catalog: CatalogConfig) -> dict[str, Any]:
+    """A catalog as the JSON document the state store keeps."""
+    body: dict[str, Any] = catalog.model_dump(mode="json")
+    return body
+
+
+def load_catalog_body(name: str, body: dict[str, Any]) -> CatalogConfig:
+    """A stored catalog; :class:`ConfigError` names what is wrong with an invalid one."""
+    try:
+        return CatalogConfig.model_validate(body)
+    except ValidationError as exc:
+        raise ConfigError.from_validation(exc, f"catalog {name!r}") from None
+
+
+def save_catalog(conn: Connection, name: str, catalog: CatalogConfig) -> None:
+    """Store (create or replace) one catalog."""
+    now = datetime.now(UTC)
+    upsert(
+        conn,
+        documents,
+        [
+            {
+                "section": "catalogs",
+                "name": name,
+                "body": save_catalog_body(catalog),
+                "updated_at": now,
+            }
+        ],
+        update=("body", "updated_at"),
     )
 
 
@@ -176,6 +237,18 @@ def remove_connection(conn: Connection, name: str) -> None:
     if users:
         raise ConfigError(
             f"connection {name!r} is used by job(s) {', '.join(users)}; remove those first"
+        )
+    catalogs = [
+        row.name
+        for row in conn.execute(
+            select(documents.c.name, documents.c.body).where(documents.c.section == "catalogs")
+        )
+        if isinstance(row.body, dict) and row.body.get("destination") == name
+    ]
+    if catalogs:
+        raise ConfigError(
+            f"connection {name!r} is the destination of catalog(s) {', '.join(catalogs)}; "
+            "remove those first"
         )
     if conn.execute(delete(connections).where(connections.c.name == name)).rowcount == 0:
         raise ConfigError(f"unknown connection {name!r}")

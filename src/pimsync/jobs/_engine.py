@@ -102,6 +102,7 @@ class JobEngine:
             mode=mode.value,
             dry_run=dry_run,
             started_at=datetime.now(UTC),
+            notes=list(spec.notes),
         )
         try:
             with frozen_heap():

@@ -50,7 +50,8 @@ class StreamSpec:
 
 @dataclass(frozen=True, slots=True)
 class JobSpec:
-    """A job: streams run in order (e.g. categories before products)."""
+    """A job: streams run in order (e.g. categories before products). ``notes`` go into
+    the run's report as they are (e.g. why a flow built no streams)."""
 
     name: str
     streams: Sequence[StreamSpec]
@@ -62,3 +63,4 @@ class JobSpec:
     max_attempts: int = 5
     lock_ttl: timedelta = timedelta(minutes=5)
     options: dict[str, Any] = field(default_factory=dict)
+    notes: Sequence[str] = ()

@@ -11,17 +11,21 @@ configured alike agree on every field, price list and category.
   attributes only an Oro admin can add; the next run tries again.
 * ``oro.products`` — root product models (configurable products), then products. Before
   anything is written, both systems' metadata are read and the mapping validated: a
-  mapping to an Oro field that does not exist refuses the run, naming the field.
+  mapping to an Oro field that does not exist refuses the run, naming the field. With
+  ``catalog = "NAME"`` only the hub catalog's products (and values) are sent: see
+  :func:`catalog_selection`.
 * ``oro.reference-entities`` — the brands: options of the brand attribute (or records of
   its reference entity) as Oro brands, addressed by ``externalId``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +33,15 @@ from typing import Any, Literal
 from pydantic import ConfigDict
 from sqlalchemy import Engine
 
+from pimsync.catalogs import (
+    CatalogSpec,
+    Criterion,
+    check,
+    criterion_matches,
+    filter_values,
+    push_down,
+)
+from pimsync.config import CatalogConfig
 from pimsync.connectors.akeneo import (
     AkeneoCatalog,
     AkeneoClient,
@@ -71,17 +84,21 @@ from pimsync.mapping import (
     OroMetadata,
     OroPriceList,
 )
-from pimsync.model import AttributeOption
+from pimsync.model import AttributeOption, Product, ProductModel
 from pimsync.state import cross_references, replace_cross_references
 
 log = logging.getLogger("pimsync.oro")
 
 __all__ = [
+    "CatalogSelection",
     "OroJobOptions",
     "build_mapper",
+    "catalog_selection",
+    "job_catalog",
     "oro_products",
     "oro_reference_entities",
     "oro_structure",
+    "read_akeneo_metadata",
     "structure_settings",
 ]
 
@@ -97,6 +114,8 @@ class OroJobOptions(MappingConfig):
     * ``by_sku`` — address products by SKU (``X-Integration-Type: ext_id``) instead of
       looking their ids up; by default whenever the connection's Oro ``version`` has it
       (6.1.10+, 7.0.2+). ``false`` turns it off; ``true`` on an older version is refused.
+    * ``catalog`` — the hub catalog (``[catalogs.NAME]``) choosing which products and
+      values ``oro.products`` sends; a disabled catalog sends nothing.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -107,6 +126,7 @@ class OroJobOptions(MappingConfig):
     batch_mode: Literal["auto", "sync", "async", "single"] = "auto"
     textarea: Literal["text", "wysiwyg"] = "text"
     by_sku: bool | None = None
+    catalog: str | None = None
 
 
 def _options(ctx: Any, flow: str) -> OroJobOptions:
@@ -168,12 +188,21 @@ def _plan(
 # -- oro.products ------------------------------------------------------------------------
 
 
-def _akeneo_metadata(catalog: AkeneoCatalog, options: OroJobOptions) -> AkeneoMetadata:
-    wanted = {m.akeneo for m in options.attributes}
+def _akeneo_metadata(
+    catalog: AkeneoCatalog, options: OroJobOptions, also: Iterable[str] = ()
+) -> AkeneoMetadata:
+    wanted = {m.akeneo for m in options.attributes} | set(also)
     if options.brand:
         wanted.add(options.brand)
     if options.inventory_status_attribute:
         wanted.add(options.inventory_status_attribute)
+    return read_akeneo_metadata(catalog, wanted)
+
+
+def read_akeneo_metadata(catalog: AkeneoCatalog, wanted: Iterable[str]) -> AkeneoMetadata:
+    """Akeneo's structure: every attribute, family, category, channel, locale, currency,
+    and the options of the ``wanted`` select attributes."""
+    wanted = set(wanted)
 
     def data(pages: Iterator[Sequence[SourceRecord[Any]]]) -> list[Any]:
         return [r.data for page in pages for r in page if r.data is not None]
@@ -237,10 +266,12 @@ def build_mapper(
     options: OroJobOptions,
     job: str | None = None,
     placed: Mapping[str, str] | None = None,
+    akeneo_metadata: AkeneoMetadata | None = None,
 ) -> Mapper:
     """Read both systems' metadata and build the mapper; refuses (``ConfigError``) a
     mapping that names what does not exist, or a structure Oro still lacks. ``placed``:
-    the Oro ids of categories, as the structure job keeps them."""
+    the Oro ids of categories, as the structure job keeps them; ``akeneo_metadata``:
+    Akeneo's, when already read (it is read otherwise)."""
     catalog = AkeneoCatalog(akeneo)
     plan = _plan(catalog, oro, options, placed)
     if plan.blockers:
@@ -250,7 +281,8 @@ def build_mapper(
             + f". Run `pimsync oro check {job or 'JOB'} --attributes-csv FILE` for the steps"
         )
     meta = read_oro_metadata(oro)
-    mapper = Mapper(options, _akeneo_metadata(catalog, options), _oro_metadata(meta, plan))
+    metadata = akeneo_metadata or _akeneo_metadata(catalog, options)
+    mapper = Mapper(options, metadata, _oro_metadata(meta, plan))
     for warning in mapper.report.warnings:
         log.warning("mapping: %s", warning)
     return mapper
@@ -288,14 +320,133 @@ def _image_loader(client: AkeneoClient, cache: Path, budget: int = IMAGE_MEMORY)
     return load
 
 
+# -- hub catalogs ------------------------------------------------------------------------
+
+
+def job_catalog(
+    catalogs: Mapping[str, CatalogConfig], job: str, name: str, destination: str
+) -> CatalogConfig:
+    """Catalog ``name`` as job ``job`` (writing to ``destination``) uses it.
+
+    Raises :class:`ConfigError` when it is not defined or is another connection's catalog.
+    """
+    catalog = catalogs.get(name)
+    if catalog is None:
+        known = ", ".join(sorted(catalogs)) or "none"
+        raise ConfigError(
+            f"job {job!r}: options.catalog {name!r} is not a catalog (known: {known})"
+        )
+    if catalog.destination != destination:
+        raise ConfigError(
+            f"job {job!r}: catalog {name!r} is for connection {catalog.destination!r}, "
+            f"but the job writes to {destination!r}"
+        )
+    return catalog
+
+
+def catalog_attributes(spec: CatalogSpec) -> set[str]:
+    """The fields the criteria of ``spec`` name (attributes among them)."""
+    return {c.field for c in spec.criteria}
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogSelection:
+    """How a job reads a catalog's products: ``search`` goes to Akeneo (the job's own
+    filters and the catalog's pushed-down criteria, AND-ed), ``residual`` is checked
+    locally; the value filters trim what is kept of each selected record."""
+
+    spec: CatalogSpec
+    search: ProductSearch
+    residual: tuple[Criterion, ...]
+    metadata: AkeneoMetadata
+
+    def select(self, product: Product) -> bool:
+        """Whether ``product`` (returned by :attr:`search`) is in the catalog."""
+        return all(criterion_matches(c, product, self.metadata) for c in self.residual)
+
+    def select_model(self, model: ProductModel) -> bool:
+        """Whether a product model's family meets the catalog's family criteria (models
+        have no status, and the other criteria are about products)."""
+        stand_in = Product(identifier=model.code, family=model.family)
+        return all(
+            criterion_matches(c, stand_in, self.metadata)
+            for c in self.spec.criteria
+            if c.field == "family"
+        )
+
+    def trim(self, product: Product) -> Product:
+        return dataclasses.replace(
+            product, values=filter_values(product.values, self.spec.value_filters)
+        )
+
+    def trim_model(self, model: ProductModel) -> ProductModel:
+        return dataclasses.replace(
+            model, values=filter_values(model.values, self.spec.value_filters)
+        )
+
+
+def catalog_selection(
+    spec: CatalogSpec,
+    metadata: AkeneoMetadata,
+    *,
+    families: Sequence[str] = (),
+    enabled_only: bool = False,
+    name: str = "",
+) -> CatalogSelection:
+    """Check ``spec`` against Akeneo's ``metadata`` (:class:`ConfigError` naming every
+    unknown attribute, option…) and split it into Akeneo's search and local criteria,
+    with the job's own ``families`` / ``enabled_only`` added to the search."""
+    try:
+        check(spec, metadata)
+    except ConfigError as exc:
+        raise ConfigError(f"catalog {name!r}: {exc}" if name else str(exc)) from None
+    own: list[Criterion] = []
+    if families:
+        own.append(Criterion(field="family", operator="IN", value=tuple(families)))
+    if enabled_only:
+        own.append(Criterion(field="enabled", operator="=", value=True))
+    # model_construct: the job's two criteria do not count against the catalog's 25.
+    merged = CatalogSpec.model_construct(
+        criteria=(*own, *spec.criteria), value_filters=spec.value_filters, enabled=True
+    )
+    search, residual = push_down(merged, metadata)
+    return CatalogSelection(spec, search, residual, metadata)
+
+
+def _then(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda record: second(first(record))
+
+
 def oro_products(ctx: Any) -> Sequence[StreamSpec]:
     source_settings: AkeneoSettings = ctx.source.settings
     dest_settings: OroSettings = ctx.destination.settings
     options = _options(ctx, "oro.products")
+    catalog: CatalogConfig | None = None
+    if options.catalog is not None:
+        catalog = job_catalog(ctx.project.catalogs, ctx.job, options.catalog, ctx.destination.name)
+        if not catalog.enabled:
+            ctx.notes.append(
+                f"catalog {options.catalog!r} is disabled: nothing was read or written "
+                f"(enable it with `pimsync catalogs enable {options.catalog}`)"
+            )
+            log.warning("job %s: catalog %s is disabled; nothing to do", ctx.job, options.catalog)
+            return []
     akeneo = connect_akeneo(source_settings, ctx.source.secrets)
     oro = connect_oro(dest_settings, ctx.destination.secrets)
+    selection: CatalogSelection | None = None
+    metadata: AkeneoMetadata | None = None
+    if catalog is not None:
+        spec = catalog.spec()
+        metadata = _akeneo_metadata(AkeneoCatalog(akeneo), options, catalog_attributes(spec))
+        selection = catalog_selection(
+            spec,
+            metadata,
+            families=options.families,
+            enabled_only=options.enabled_only,
+            name=options.catalog or "",
+        )
     placed = _placed(ctx)
-    mapper = build_mapper(akeneo, oro, options, ctx.job, placed)
+    mapper = build_mapper(akeneo, oro, options, ctx.job, placed, metadata)
     home: Path = ctx.home or Path(".pimsync")
     writer = OroProductWriter(
         oro,
@@ -304,9 +455,12 @@ def oro_products(ctx: Any) -> Sequence[StreamSpec]:
         price_lists=[i for p in mapper.plan.prices for i in p.price_lists.values()],
         by_sku=options.by_sku,
     )
-    search = ProductSearch(
-        enabled=True if options.enabled_only else None, families=tuple(options.families)
-    )
+    if selection is None:
+        search = ProductSearch(
+            enabled=True if options.enabled_only else None, families=tuple(options.families)
+        )
+    else:
+        search = selection.search
     models = AkeneoProductModelSource(akeneo, search=search)
     products = AkeneoProductSource(akeneo, search=search, partition_by=options.partition_by)
     return [
@@ -314,7 +468,8 @@ def oro_products(ctx: Any) -> Sequence[StreamSpec]:
             name="product_models",
             source=models,
             destination=writer,
-            map=mapper.model,
+            map=mapper.model if selection is None else _then(selection.trim_model, mapper.model),
+            select=None if selection is None else selection.select_model,
             connection=ctx.destination.name,
             entity="product_model",
         ),
@@ -322,7 +477,8 @@ def oro_products(ctx: Any) -> Sequence[StreamSpec]:
             name="products",
             source=products,
             destination=writer,
-            map=mapper.product,
+            map=mapper.product if selection is None else _then(selection.trim, mapper.product),
+            select=None if selection is None else selection.select,
             connection=ctx.destination.name,
             entity="product",
         ),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,7 +38,8 @@ class Endpoint:
 @dataclass(frozen=True, slots=True)
 class FlowContext:
     """What a flow builds its streams from. ``db`` is the state store (flows read the
-    cross-references other jobs keep); ``home`` holds caches such as downloaded media."""
+    cross-references other jobs keep); ``home`` holds caches such as downloaded media.
+    A flow appends to ``notes`` what the run's report should say (e.g. why it does nothing)."""
 
     job: str
     config: JobConfig
@@ -47,6 +48,7 @@ class FlowContext:
     project: ProjectConfig
     db: Engine | None = None
     home: Path | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,6 +97,7 @@ class LocalRunner:
             overlap=timedelta(seconds=defaults.overlap_seconds if overlap is None else overlap),
             max_attempts=config.max_attempts or defaults.max_attempts,
             lock_ttl=timedelta(seconds=defaults.lock_ttl_seconds),
+            notes=tuple(context.notes),
         )
 
     def run(

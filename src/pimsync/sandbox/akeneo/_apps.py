@@ -15,7 +15,12 @@ The flow follows Akeneo's variant of the OAuth 2.0 authorization-code grant:
 
 App tokens never expire and carry the granted scopes; the bearer check answers 403 when
 a REST call needs a scope the app was not granted. The PIM allows 50 connections and
-apps together: registering one more is refused. EE permissions are not modelled.
+apps together: registering one more is refused.
+
+On an Enterprise Edition PIM (``enterprise``), Allow leads to a permissions step (category
+trees Own/Edit/View, locales and attribute groups Edit/View, all checked by default)
+before the redirect; tests can also call :meth:`AppRegistry.set_permissions`. Requests
+made with the app's tokens are then limited by them (see ``_permissions``).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from pimsync.sandbox.akeneo._pages import json_response
+from pimsync.sandbox.akeneo._permissions import Access, AppPermissions
 
 if TYPE_CHECKING:
     from pimsync.sandbox.akeneo._sandbox import AkeneoSandbox
@@ -62,6 +68,7 @@ LOGIN_PATH = "/user/login"
 _LOGIN_CHECK = "/user/login-check"
 _ALLOW = f"{AUTHORIZE_PATH}/allow"
 _CANCEL = f"{AUTHORIZE_PATH}/cancel"
+_PERMISSIONS = f"{AUTHORIZE_PATH}/permissions"
 SESSION_COOKIE = "PIMSESSID"
 CODE_TTL = timedelta(seconds=30)
 CONNECTION_LIMIT = 50
@@ -278,6 +285,13 @@ class AppRegistry:
         self._used: set[str] = set()
         self._tokens: dict[str, list[str]] = {}
         self._lock = threading.Lock()
+        # EE only: each app's permissions (absent = everything) and a version per change.
+        self.enterprise = False
+        self.permissions: dict[str, AppPermissions] = {}
+        self._permission_versions: dict[str, int] = {}
+        self._token_clients: dict[str, str] = {}
+        # Edit-without-Own PATCHes become drafts: (client id, product uuid) → last body.
+        self.drafts: dict[tuple[str, str], dict[str, Any]] = {}
 
     # --- set-up, from tests -----------------------------------------------------------
 
@@ -323,7 +337,70 @@ class AppRegistry:
         """What Disconnect does in the PIM: the app's tokens stop working (401)."""
         with self._lock:
             tokens = self._tokens.pop(client_id, [])
+            for token in tokens:
+                self._token_clients.pop(token, None)
         self._revoke_tokens(tokens)
+
+    # --- EE permissions ----------------------------------------------------------------
+
+    def set_permissions(
+        self,
+        client_id: str,
+        *,
+        trees_view: Iterable[str] | None = None,
+        trees_edit: Iterable[str] | None = None,
+        trees_own: Iterable[str] | None = None,
+        locales_view: Iterable[str] | None = None,
+        locales_edit: Iterable[str] | None = None,
+        attribute_groups_view: Iterable[str] | None = None,
+        attribute_groups_edit: Iterable[str] | None = None,
+    ) -> AppPermissions:
+        """Set an app's EE permissions, as its Permissions tab does.
+
+        Category codes grant their subtree; Own implies Edit implies View. An axis left
+        out entirely keeps full rights; once one of its levels is given, the others not
+        given are empty. Raises KeyError for an unknown app and ValueError on a Community
+        Edition PIM, which has no permissions.
+        """
+        if not self.enterprise:
+            raise ValueError("permissions exist on Enterprise Edition PIMs only")
+        if client_id not in self.apps:
+            raise KeyError(client_id)
+        permissions = AppPermissions.of(
+            trees_view=trees_view,
+            trees_edit=trees_edit,
+            trees_own=trees_own,
+            locales_view=locales_view,
+            locales_edit=locales_edit,
+            attribute_groups_view=attribute_groups_view,
+            attribute_groups_edit=attribute_groups_edit,
+        )
+        self._store_permissions(client_id, permissions)
+        return permissions
+
+    def _store_permissions(self, client_id: str, permissions: AppPermissions) -> None:
+        with self._lock:
+            self.permissions[client_id] = permissions
+            self._permission_versions[client_id] = self._permission_versions.get(client_id, 0) + 1
+
+    def client_of(self, authorization: str | None) -> str | None:
+        """The client id of an app's bearer token; None for a connection token."""
+        if not authorization or not authorization.lower().startswith("bearer "):
+            return None
+        return self._token_clients.get(authorization[7:].strip())
+
+    def access(self, authorization: str | None, store: Any) -> tuple[Access, str] | None:
+        """The resolved rights of the app behind ``authorization`` and a key naming them
+        (for caches); None when no permission applies (a connection, CE, or full rights).
+        """
+        client_id = self.client_of(authorization)
+        if client_id is None or not self.enterprise:
+            return None
+        permissions = self.permissions.get(client_id)
+        if permissions is None or permissions == AppPermissions():
+            return None
+        version = self._permission_versions.get(client_id, 0)
+        return permissions.resolve(store), f"{client_id}#{version}"
 
     # --- sessions and consent ---------------------------------------------------------
 
@@ -403,6 +480,7 @@ class AppRegistry:
                 raise AppTokenError("invalid_grant", "Code has expired")
             token = self._issue_token(s for s in code.scopes if s not in AUTHENTICATION_SCOPES)
             self._tokens.setdefault(app.client_id, []).append(token)
+            self._token_clients[token] = app.client_id
         # No id_token: the sandbox does not sign OpenID Connect JWTs.
         return {"access_token": token, "token_type": "bearer", "scope": " ".join(code.scopes)}
 
@@ -436,6 +514,58 @@ def _login_page(target: str, problem: str | None = None) -> HTMLResponse:
         "<button type='submit'>Login</button></form>"
     )
     return _page("Akeneo PIM login", form, 401 if problem else 200)
+
+
+_PERMISSION_FIELDS = (
+    "trees_view",
+    "trees_edit",
+    "trees_own",
+    "locales_view",
+    "locales_edit",
+    "attribute_groups_view",
+    "attribute_groups_edit",
+)
+
+
+def _permissions_page(sb: AkeneoSandbox, request_id: str, known: App) -> HTMLResponse:
+    """The EE wizard's permissions step: one checkbox per code and level, all checked."""
+    store = sb.store
+    sections = (
+        ("Category trees", "trees", ("own", "edit", "view"), _roots(store.categories)),
+        (
+            "Locales",
+            "locales",
+            ("edit", "view"),
+            sorted(c for c, locale in store.locales.items() if locale.get("enabled")),
+        ),
+        ("Attribute groups", "attribute_groups", ("edit", "view"), sorted(store.attribute_groups)),
+    )
+    parts = []
+    for title, prefix, levels, codes in sections:
+        rows = "".join(
+            f"<li>{html.escape(code)} "
+            + "".join(
+                f"<label><input type='checkbox' name='{prefix}_{level}' "
+                f"value='{html.escape(code)}' checked> {level.title()}</label>"
+                for level in levels
+            )
+            + "</li>"
+            for code in codes
+        )
+        parts.append(f"<fieldset><legend>{title}</legend><ul>{rows}</ul></fieldset>")
+    body = (
+        f"<p>Choose what {html.escape(known.name)} may view and edit.</p>"
+        f"<form method='post' action='{_PERMISSIONS}'>"
+        f"<input type='hidden' name='request' value='{request_id}'>"
+        + "".join(parts)
+        + "<button type='submit'>Confirm</button></form>"
+        f"<a href='{_CANCEL}?request={request_id}'>Cancel</a>"
+    )
+    return _page(f"Permissions for {known.name}", body)
+
+
+def _roots(categories: dict[str, Any]) -> list[str]:
+    return sorted(code for code, category in categories.items() if not category.get("parent"))
 
 
 def add_app_routes(app: FastAPI, sb: AkeneoSandbox) -> None:
@@ -492,8 +622,26 @@ def add_app_routes(app: FastAPI, sb: AkeneoSandbox) -> None:
         if not user.manage_apps:
             return _page("Access denied", "<p>You are not allowed to manage apps.</p>", 403)
         request_id = _form(await request.body()).get("request", "")
-        if registry.pending(request_id, user) is None:
+        pending = registry.pending(request_id, user)
+        if pending is None:
             return _page("Invalid request", "<p>This authorization request is unknown.</p>", 400)
+        if registry.enterprise:
+            return _permissions_page(sb, request_id, registry.apps[pending.client_id])
+        return RedirectResponse(registry.allow(request_id), 302)
+
+    async def permissions(request: Request) -> Response:
+        user = registry.user_of(request.cookies.get(SESSION_COOKIE))
+        if user is None:
+            return RedirectResponse(LOGIN_PATH, 302)
+        if not user.manage_apps:
+            return _page("Access denied", "<p>You are not allowed to manage apps.</p>", 403)
+        fields = parse_qsl((await request.body()).decode(errors="replace"))
+        request_id = next((v for k, v in fields if k == "request"), "")
+        pending = registry.pending(request_id, user)
+        if pending is None or not registry.enterprise:
+            return _page("Invalid request", "<p>This authorization request is unknown.</p>", 400)
+        chosen = {name: [v for k, v in fields if k == name] for name in _PERMISSION_FIELDS}
+        registry._store_permissions(pending.client_id, AppPermissions.of(**chosen))
         return RedirectResponse(registry.allow(request_id), 302)
 
     async def cancel(request: Request) -> Response:
@@ -523,4 +671,5 @@ def add_app_routes(app: FastAPI, sb: AkeneoSandbox) -> None:
     app.add_api_route(AUTHORIZE_PATH, authorize, methods=["GET"])
     app.add_api_route(_ALLOW, allow, methods=["POST"])
     app.add_api_route(_CANCEL, cancel, methods=["GET"])
+    app.add_api_route(_PERMISSIONS, permissions, methods=["POST"])
     app.add_api_route(TOKEN_PATH, token, methods=["POST"])

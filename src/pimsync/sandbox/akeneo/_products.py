@@ -2,6 +2,10 @@
 
 ``/products-uuid`` pages are ordered by uuid (the ``search_after`` cursor is the last uuid),
 the legacy ``/products`` by identifier, ``/product-models`` by code.
+
+With an app's token on an EE PIM the app's permissions apply (``_permissions``): products
+and product models outside its viewable categories are left out of lists and answer 404,
+values and categories it cannot view are left out, and writes are checked.
 """
 
 from __future__ import annotations
@@ -25,6 +29,13 @@ from pimsync.sandbox.akeneo._pages import (
     with_self_link,
 )
 from pimsync.sandbox.akeneo._patch import InvalidProduct, identifier_of
+from pimsync.sandbox.akeneo._permissions import (
+    Access,
+    PermissionDenied,
+    Right,
+    check_write,
+    keep_hidden_categories,
+)
 from pimsync.sandbox.akeneo._sandbox import AkeneoSandbox
 from pimsync.sandbox.akeneo._search import SearchError, compile_search, completenesses
 from pimsync.sandbox.akeneo._store import Record
@@ -84,6 +95,11 @@ def value_filter(sb: AkeneoSandbox, request: Request) -> ValueFilter | None:
     return ValueFilter(attributes, locales, scope)
 
 
+def _access(sb: AkeneoSandbox, request: Request) -> tuple[Access, str] | None:
+    """The EE permissions of the app making the request; None for full rights."""
+    return sb.apps.access(request.headers.get("authorization"), sb.store)
+
+
 def _legacy(sb: AkeneoSandbox, item: Record) -> Record:
     """A product as the identifier-keyed endpoints show it: associations by identifier."""
     if not any(links.get("products") for links in item["associations"].values()):
@@ -96,12 +112,19 @@ def _legacy(sb: AkeneoSandbox, item: Record) -> Record:
 
 
 def _renderer(
-    sb: AkeneoSandbox, request: Request, *, legacy: bool = False, model: bool = False
+    sb: AkeneoSandbox,
+    request: Request,
+    *,
+    legacy: bool = False,
+    model: bool = False,
+    access: Access | None = None,
 ) -> Callable[[Record], Record]:
     narrowing = value_filter(sb, request)
     complete = request.query_params.get("with_completenesses") == "true" and not model
 
     def render(item: Record) -> Record:
+        if access is not None:
+            item = access.render(item)
         if legacy:
             item = _legacy(sb, item)
         if narrowing is not None:
@@ -129,14 +152,32 @@ def _list(sb: AkeneoSandbox, kind: str) -> Endpoint:
             "identifier": store.identifier_order,
             "models": store.model_order,
         }[kind]()
-        keys = order if predicate is None else sb.matching(kind, raw or "", predicate, order)
+        allowed = _access(sb, request)
+        if allowed is not None:
+            access, name = allowed
+            searched = predicate
+
+            def visible(item: Record) -> bool:
+                return access.visible(item) and (searched is None or searched(item))
+
+            keys = sb.matching(kind, f"{raw or ''}\x00app:{name}", visible, order)
+        elif predicate is None:
+            keys = order
+        else:
+            keys = sb.matching(kind, raw or "", predicate, order)
         fetches: dict[str, Callable[[str], Record | None]] = {
             "uuid": store.products.get,
             "identifier": store.product_by_identifier,
             "models": store.product_models.get,
         }
         fetch = fetches[kind]
-        render = _renderer(sb, request, legacy=kind == "identifier", model=models)
+        render = _renderer(
+            sb,
+            request,
+            legacy=kind == "identifier",
+            model=models,
+            access=None if allowed is None else allowed[0],
+        )
         base = str(request.url.replace(query=""))
         key_field = {"uuid": "uuid", "identifier": "identifier", "models": "code"}[kind]
         return list_response(
@@ -163,11 +204,16 @@ def _one(sb: AkeneoSandbox, kind: str) -> Endpoint:
         else:
             found = store.product_by_identifier(key)
             label = "Product"
-        if found is None:
+        allowed = _access(sb, request)
+        access = None if allowed is None else allowed[0]
+        if found is None or (access is not None and not access.visible(found)):
             raise ApiError(
                 404, f'{label} "{key}" does not exist or you do not have permission to access it.'
             )
-        return json_response(_renderer(sb, request, legacy=kind == "identifier")(found))
+        render = _renderer(
+            sb, request, legacy=kind == "identifier", model=kind == "models", access=access
+        )
+        return json_response(render(found))
 
     return endpoint
 
@@ -191,7 +237,11 @@ def _written(request: Request, item: Record, created: bool, kind: str) -> Respon
 
 
 def _write(
-    sb: AkeneoSandbox, body: dict[str, Any], kind: str, key: str | None
+    sb: AkeneoSandbox,
+    body: dict[str, Any],
+    kind: str,
+    key: str | None,
+    allowed: tuple[Access, str] | None = None,
 ) -> tuple[Record, bool]:
     if kind == "uuid":
         uuid = (key or str(body.get("uuid") or "")).lower() or None
@@ -213,16 +263,57 @@ def _write(
                 f'The identifier "{body["identifier"]}" provided in the request body must match '
                 f'the identifier "{key}" provided in the url.',
             )
+    if allowed is not None:
+        permitted = _permitted(sb, allowed, body, uuid, identifier)
+        if permitted is None:  # a draft: the product does not change
+            current = sb.store.products.get(uuid or "") or sb.store.product_by_identifier(
+                identifier or ""
+            )
+            assert current is not None
+            return current, False
+        body = permitted
     try:
         return sb.upsert_product(uuid, identifier, body)
     except InvalidProduct as exc:
         raise ApiError(422, str(exc)) from None
 
 
+def _permitted(
+    sb: AkeneoSandbox,
+    allowed: tuple[Access, str],
+    body: dict[str, Any],
+    uuid: str | None,
+    identifier: str | None,
+) -> dict[str, Any] | None:
+    """The body to apply for an app, or None when it becomes a draft (Edit, not Own).
+
+    Raises ApiError with Akeneo's permission errors (§d).
+    """
+    access, name = allowed
+    store = sb.store
+    current = store.products.get(uuid) if uuid is not None else None
+    if current is None and identifier is not None:
+        current = store.product_by_identifier(identifier)
+    try:
+        right = check_write(access, current, body)
+    except PermissionDenied as exc:
+        raise ApiError(exc.status, exc.message) from None
+    if current is None:
+        return body
+    body = dict(body)
+    keep_hidden_categories(access, current, body)
+    if right == Right.EDIT:
+        client_id = name.partition("#")[0]
+        sb.apps.drafts[(client_id, current["uuid"])] = body
+        return None
+    return body
+
+
 def _patch_one(sb: AkeneoSandbox, kind: str) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         key = request.path_params["code"]
-        item, created = _write(sb, _body(await request.body()), kind, key)
+        body = _body(await request.body())
+        item, created = _write(sb, body, kind, key, _access(sb, request))
         return _written(request, item, created, kind)
 
     return endpoint
@@ -238,7 +329,7 @@ def _post(sb: AkeneoSandbox, kind: str) -> Endpoint:
             exists = sb.store.product_by_identifier(ident)
         if exists is not None:
             raise ApiError(422, "The same identifier is already set on another product")
-        item, _ = _write(sb, body, kind, None)
+        item, _ = _write(sb, body, kind, None, _access(sb, request))
         return _written(request, item, True, kind)
 
     return endpoint
@@ -261,12 +352,13 @@ def _patch_many(sb: AkeneoSandbox, kind: str) -> Endpoint:
                 413, f"Too many resources to process, {_MAX_LINES} is the maximum allowed."
             )
         out: list[dict[str, Any]] = []
+        allowed = _access(sb, request)
         for number, line in enumerate(lines, start=1):
             status: dict[str, Any] = {"line": number}
             try:
                 body = _body(line)
                 status[key_field] = body.get(key_field) or identifier_of(body)
-                item, created = _write(sb, body, kind, None)
+                item, created = _write(sb, body, kind, None, allowed)
                 status[key_field] = item[key_field]
                 status["status_code"] = 201 if created else 204
             except ApiError as exc:
@@ -285,9 +377,18 @@ def _delete(sb: AkeneoSandbox, kind: str) -> Endpoint:
             if kind == "uuid"
             else sb.store.product_by_identifier(key)
         )
-        if found is None:
+        allowed = _access(sb, request)
+        right = Right.OWN if allowed is None or found is None else allowed[0].right(found)
+        if found is None or right == Right.NONE:
             raise ApiError(
                 404, f'Product "{key}" does not exist or you do not have permission to access it.'
+            )
+        if right < Right.OWN:
+            # [inferred] deleting needs Own on one of the product's categories (§d).
+            raise ApiError(
+                403,
+                "You can delete a product only if it is classified in at least one category "
+                "on which you have an own permission.",
             )
         sb.delete_product(found["uuid"])
         return Response(status_code=204)

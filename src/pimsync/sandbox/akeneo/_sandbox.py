@@ -54,6 +54,7 @@ class AkeneoSandbox:
         self.apps = AppRegistry(
             self.now, self.tokens.issue_app_token, self.tokens.revoke_app_tokens, admin
         )
+        self.apps.enterprise = edition == "enterprise"
         self.requests: Counter[str] = Counter()
         self._matches: OrderedDict[tuple[Any, ...], list[str]] = OrderedDict()
         if edition == "enterprise" and not self.store.reference_entities:

@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pimsync.sandbox.akeneo._apps import add_app_routes, forbidden
 from pimsync.sandbox.akeneo._auth import TokenError, TokenIssuer
+from pimsync.sandbox.akeneo._catalogs_api import add_catalog_routes
 from pimsync.sandbox.akeneo._faults import FaultMiddleware
 from pimsync.sandbox.akeneo._pages import ApiError, error_response, json_response
 from pimsync.sandbox.akeneo._products import add_product_routes
@@ -84,6 +85,7 @@ def create_app(sb: AkeneoSandbox) -> ASGIApp:
     app.add_api_route(SYSTEM_INFORMATION, system_information, methods=["GET"])
     add_app_routes(app, sb)
     add_product_routes(app, sb)
+    add_catalog_routes(app, sb)
     add_resource_routes(app, sb)
 
     async def api_error(request: Request, exc: Exception) -> Response:

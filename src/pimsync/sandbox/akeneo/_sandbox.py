@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pimsync.sandbox.akeneo._apps import App, AppRegistry, PimUser
 from pimsync.sandbox.akeneo._auth import Credentials, TokenIssuer
+from pimsync.sandbox.akeneo._catalogs_api import CatalogsApi
 from pimsync.sandbox.akeneo._demo import build_demo
 from pimsync.sandbox.akeneo._enterprise import add_enterprise_entities
 from pimsync.sandbox.akeneo._faults import Faults
@@ -55,6 +56,7 @@ class AkeneoSandbox:
             self.now, self.tokens.issue_app_token, self.tokens.revoke_app_tokens, admin
         )
         self.apps.enterprise = edition == "enterprise"
+        self.catalogs_api = CatalogsApi(self)  # the Catalogs for Apps API's catalogs
         self.requests: Counter[str] = Counter()
         self._matches: OrderedDict[tuple[Any, ...], list[str]] = OrderedDict()
         if edition == "enterprise" and not self.store.reference_entities:

@@ -21,38 +21,18 @@ usage: python benchmarks/catalog_select.py --products 100000 [--repeat 2]
 from __future__ import annotations
 
 import argparse
-import socket
 import subprocess
 import sys
 import time
 from typing import Any
 
-import httpx
+from akeneo_read import CREDS, free_port, wait_until_up  # this folder is on sys.path
 
-CREDS = ("pimsync", "pimsync-secret", "admin", "admin")
 CRITERIA: list[dict[str, Any]] = [
     {"field": "family", "operator": "IN", "value": ["shoes", "tshirts"]},
     {"field": "enabled", "operator": "=", "value": True},
     {"field": "color", "operator": "IN", "value": ["black", "white"]},
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def wait_until_up(url: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{url}/api/rest/v1/channels", timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise SystemExit(f"the sandbox at {url} did not start within {timeout} s")
 
 
 def read(client: Any, search: Any, keep: Any) -> tuple[int, int, float]:

@@ -6,4 +6,4 @@ Plugins:
   ``postgres_url`` and ``database_url`` fixtures (see that module).
 """
 
-pytest_plugins = ["tests._postgres"]
+pytest_plugins = ["tests._postgres", "tests.sandbox._apps"]  # the App tests' browser fixture

@@ -28,7 +28,7 @@ from pimsync.sandbox.akeneo import AkeneoSandbox, serve
 from pimsync.sandbox.akeneo._apps import App
 from pimsync.settings import Settings
 from tests.cli._cli import Invoke, one_error_line
-from tests.sandbox.test_apps import Browser
+from tests.sandbox._apps import Browser
 
 PROJECT = """\
 version = 1

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from pimsync.connectors.akeneo._app_auth import AkeneoAppClient, AkeneoAppToken
 from pimsync.sandbox.akeneo import AkeneoSandbox, serve
 from pimsync.sandbox.akeneo._apps import App
-from tests.sandbox.test_apps import (
+from tests.sandbox._apps import (
     CALLBACK,
     PRODUCTS,
     TOKEN,
@@ -42,13 +42,6 @@ def pim() -> AkeneoSandbox:
 def base_url(pim: AkeneoSandbox) -> Iterator[str]:
     with serve(pim) as url:
         yield url
-
-
-@pytest.fixture
-def browser(base_url: str) -> Iterator[Browser]:
-    b = Browser(base_url)
-    yield b
-    b.close()
 
 
 def checkboxes(page: str) -> list[tuple[str, str]]:

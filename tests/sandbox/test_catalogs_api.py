@@ -14,7 +14,13 @@ from pimsync.mapping import AkeneoAttribute, AkeneoMetadata
 from pimsync.model import MeasurementFamily, Product
 from pimsync.sandbox.akeneo import AkeneoSandbox, serve
 from pimsync.sandbox.akeneo._catalogs_api import catalogs_api
-from tests.sandbox.test_apps import CALLBACK, TOKEN, Browser, activate, token_form
+from tests.sandbox._apps import (
+    CALLBACK,
+    TOKEN,
+    Browser,
+    activate,
+    token_form,
+)
 
 CATALOGS = "/api/rest/v1/catalogs"
 ALL_SCOPES = "read_products read_catalogs write_catalogs delete_catalogs"
@@ -41,13 +47,6 @@ def pim() -> AkeneoSandbox:
 def base_url(pim: AkeneoSandbox) -> Iterator[str]:
     with serve(pim) as url:
         yield url
-
-
-@pytest.fixture
-def browser(base_url: str) -> Iterator[Browser]:
-    b = Browser(base_url)
-    yield b
-    b.close()
 
 
 def app_client(pim: AkeneoSandbox, browser: Browser, scope: str = ALL_SCOPES) -> httpx.Client:

@@ -21,7 +21,10 @@ from pimsync.connectors.akeneo import (
 )
 from pimsync.errors import AuthenticationError, ConfigError, RemoteError
 from pimsync.sandbox.akeneo import AkeneoSandbox, serve
-from tests.sandbox.test_apps import CALLBACK, Browser
+from tests.sandbox._apps import (
+    CALLBACK,
+    Browser,
+)
 
 PRODUCTS = "/api/rest/v1/products-uuid"
 
@@ -35,13 +38,6 @@ def pim() -> AkeneoSandbox:
 def base_url(pim: AkeneoSandbox) -> Iterator[str]:
     with serve(pim) as url:
         yield url
-
-
-@pytest.fixture
-def browser(base_url: str) -> Iterator[Browser]:
-    b = Browser(base_url)
-    yield b
-    b.close()
 
 
 def consent(browser: Browser, url: str) -> str:

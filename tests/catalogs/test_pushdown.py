@@ -74,6 +74,26 @@ def test_exact_system_criteria_go_to_akeneo_and_attributes_stay_local() -> None:
     assert residual == (criteria[6], criteria[7], criteria[8])
 
 
+def test_exact_select_and_boolean_criteria_go_to_akeneo_with_their_context() -> None:
+    criteria = (
+        c("color", "NOT IN", ["black"]),
+        c("badge", "IN", ["new"], scope="mobile", locale="en_US"),
+        c("tags", "NOT EMPTY", []),
+        c("gift", "!=", True, scope="ecommerce"),
+        c("color", "EMPTY", []),
+        c("weight", "<", {"amount": 2, "unit": "KILOGRAM"}),
+        c("name", "CONTAINS", "shirt", locale="en_US"),
+    )
+    search, residual = push_down(CatalogSpec(criteria=criteria), METADATA)
+    assert search.extra == {
+        "color": [{"operator": "NOT IN", "value": ["black"]}],
+        "badge": [{"operator": "IN", "value": ["new"], "locale": "en_US", "scope": "mobile"}],
+        "tags": [{"operator": "NOT EMPTY"}],
+        "gift": [{"operator": "!=", "value": True, "scope": "ecommerce"}],
+    }
+    assert residual == criteria[4:]
+
+
 def test_no_criteria_push_down_nothing() -> None:
     search, residual = push_down(CatalogSpec(), AkeneoMetadata(attributes={}))
     assert search.filters() == {}
@@ -83,9 +103,57 @@ def test_no_criteria_push_down_nothing() -> None:
 # --- a generated catalog: the sandbox's demo, made more varied ----------------------------
 
 
+TAGS = ["summer", "winter", "sale"]
+BADGES = ["new", "hot"]
+
+
+def _add_attribute(sandbox: AkeneoSandbox, code: str, kind: str, **flags: bool) -> None:
+    store = sandbox.store
+    store.attributes[code] = {
+        **store.attributes["color"],
+        "code": code,
+        "type": f"pim_catalog_{kind}",
+        "localizable": flags.get("localizable", False),
+        "scopable": flags.get("scopable", False),
+    }
+    for family in store.families.values():
+        family["attributes"] = [*family["attributes"], code]
+
+
 def _sandbox() -> AkeneoSandbox:
+    """The demo, more varied: missing families, categories, values; and a multi select
+    (``tags``), a localizable and scopable select (``badge``), a scopable boolean
+    (``gift``), with values missing, empty or set on some locales and channels only."""
     sandbox = AkeneoSandbox.demo(products=60, seed=11)
+    _add_attribute(sandbox, "tags", "multiselect")
+    _add_attribute(sandbox, "badge", "simpleselect", localizable=True, scopable=True)
+    _add_attribute(sandbox, "gift", "boolean", scopable=True)
+    for code, options in (("tags", TAGS), ("badge", BADGES)):
+        sandbox.store.attribute_options[code] = {
+            o: {"code": o, "attribute": code, "sort_order": i, "labels": {}}
+            for i, o in enumerate(options)
+        }
     for index, raw in enumerate(sandbox.store.products.values()):
+        values = raw["values"]
+        tags = [t for n, t in enumerate(TAGS) if (index >> n) & 1]
+        if index % 9:
+            values["tags"] = [{"locale": None, "scope": None, "data": tags}]
+        values["badge"] = [
+            {
+                "locale": loc,
+                "scope": ch,
+                "data": BADGES[(index + n) % 3 - 1] if (index + n) % 3 else None,
+            }
+            for n, (ch, loc) in enumerate(
+                [("ecommerce", "en_US"), ("ecommerce", "fr_FR"), ("mobile", "en_US")]
+            )
+            if (index + n) % 5
+        ]
+        values["gift"] = [
+            {"locale": None, "scope": ch, "data": (index + n) % 3 == 0}
+            for n, ch in enumerate(["ecommerce", "mobile"])
+            if (index + n) % 4
+        ]
         if index % 7 == 0:
             raw["family"] = None
         if index % 5 == 0:
@@ -188,6 +256,37 @@ CRITERIA = st.one_of(
     st.builds(c, st.just("eco_label"), st.sampled_from(["=", "!="]), st.booleans()),
     st.builds(
         c,
+        st.just("eco_label"),
+        st.sampled_from(["EMPTY", "NOT EMPTY"]),
+        st.just([]),
+    ),
+    st.builds(c, st.just("tags"), st.sampled_from(["IN", "NOT IN"]), codes(TAGS)),
+    st.builds(c, st.just("tags"), st.sampled_from(["EMPTY", "NOT EMPTY"]), st.just([])),
+    st.builds(
+        c,
+        st.just("badge"),
+        st.sampled_from(["IN", "NOT IN"]),
+        codes(BADGES),
+        scope=st.sampled_from(CHANNELS),
+        locale=st.sampled_from(CATALOG_LOCALES),
+    ),
+    st.builds(
+        c,
+        st.just("badge"),
+        st.sampled_from(["EMPTY", "NOT EMPTY"]),
+        st.just([]),
+        scope=st.sampled_from(CHANNELS),
+        locale=st.sampled_from(CATALOG_LOCALES),
+    ),
+    st.builds(
+        c,
+        st.just("gift"),
+        st.sampled_from(["=", "!="]),
+        st.booleans(),
+        scope=st.sampled_from(CHANNELS),
+    ),
+    st.builds(
+        c,
         st.just("weight"),
         st.sampled_from(["<", ">=", "!="]),
         st.builds(
@@ -227,10 +326,20 @@ def test_the_generated_catalog_is_varied() -> None:
         c("completeness", "=", 100, scope="ecommerce", locale="en_US"),
         c("completeness", "=", 100, scope="ecommerce", locale="fr_FR"),
         c("color", "EMPTY", []),
+        c("tags", "IN", ["summer"]),
+        c("tags", "NOT IN", ["summer"]),
+        c("badge", "IN", ["new"], scope="ecommerce", locale="fr_FR"),
+        c("badge", "NOT IN", ["new"], scope="mobile", locale="en_US"),
+        c("gift", "=", False, scope="mobile"),
+        c("gift", "!=", False, scope="ecommerce"),
     ):
         chosen = locally_selects((criterion,))
         assert chosen, criterion
         assert chosen != set(PRODUCTS), criterion
+    # Values missing for some products: a negation does not select them.
+    assert locally_selects((c("tags", "NOT IN", ["summer"]),)) | locally_selects(
+        (c("tags", "IN", ["summer"]),)
+    ) != set(PRODUCTS)
     english = c("completeness", "=", 100, scope="mobile", locale="en_US")
     french = c("completeness", "=", 100, scope="mobile", locale="fr_FR")
     assert locally_selects((english,)) != locally_selects((french,))
@@ -255,7 +364,21 @@ FIXED = [
         c("identifier", "IN", IDENTIFIERS[:20]),
     ),
     (c("categories", "IN OR UNCLASSIFIED", ["sales_clearance"]), c("enabled", "!=", True)),
+    (
+        c("badge", "NOT IN", ["hot"], scope="ecommerce", locale="en_US"),
+        c("tags", "IN", ["winter", "sale"]),
+        c("gift", "=", False, scope="mobile"),
+    ),
 ]
+
+
+def test_akeneo_empty_needs_the_attribute_in_the_family_so_it_stays_local() -> None:
+    empty = c("color", "EMPTY", [])
+    search = ProductSearch(extra={"color": [{"operator": "EMPTY"}]})
+    without_family = {uuid for uuid, raw in STORE.products.items() if raw["family"] is None}
+    assert without_family & locally_selects((empty,))
+    assert not without_family & akeneo_selects(search)
+    assert push_down(CatalogSpec(criteria=(empty,)), METADATA)[1] == (empty,)
 
 
 @pytest.mark.parametrize("criteria", FIXED)

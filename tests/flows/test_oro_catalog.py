@@ -60,8 +60,8 @@ def _job(s: Systems, catalog: CatalogConfig) -> JobSpec:
     return JobSpec("products", streams, batch_size=40, notes=tuple(context.notes))
 
 
-def _run(s: Systems, catalog: CatalogConfig) -> RunReport:
-    return JobEngine(s.db).run(_job(s, catalog), Mode.FULL)
+def _run(s: Systems, catalog: CatalogConfig, mode: Mode = Mode.FULL) -> RunReport:
+    return JobEngine(s.db).run(_job(s, catalog), mode)
 
 
 def _in_families(s: Systems, families: list[str]) -> set[str]:
@@ -134,6 +134,59 @@ def test_only_the_catalog_products_then_a_family_leaves_and_is_disabled(s: Syste
         _in_families(s, kept) | _models(s, kept)
     )
     assert second.streams["products"].disabled == len(gone)
+
+
+def test_a_differential_run_disables_products_that_left_pushed_down_criteria(
+    s: Systems,
+) -> None:
+    kept = ["chairs", "laptops"]
+    places = {
+        "field": "categories",
+        "operator": "IN CHILDREN",
+        "value": ["furniture", "electronics"],
+    }
+    catalog = _catalog({**FAMILY, "value": kept}, places, ENABLED)
+    first = _run(s, catalog)
+    assert first.status is RunStatus.SUCCEEDED, first.error
+    places_ = s.pim.store.descendants("furniture") | s.pim.store.descendants("electronics")
+    selected = {
+        p["identifier"]
+        for p in s.pim.store.products.values()
+        if p["family"] in kept and p["enabled"] and not places_.isdisjoint(p["categories"])
+    }
+    assert {sku for sku, st in _oro(s).items() if st == "enabled"} == selected
+    chairs = sorted(_in_families(s, ["chairs"]) & selected)
+    laptops = sorted(_in_families(s, ["laptops"]) & selected)
+
+    mover, renamed = chairs[0], chairs[1]
+    s.pim.update_product(mover, {"categories": ["sales_clearance"]})  # out of the categories
+    s.pim.update_product(laptops[0], {"family": "headphones"})  # out of the families
+    s.pim.update_product(laptops[1], {"enabled": False})  # fails the status criterion
+    raw = s.pim.store.product(renamed)
+    assert raw is not None
+    names = [{**v, "data": v["data"] + " 2027"} for v in raw["values"]["name"]]
+    s.pim.update_product(renamed, {"values": {"name": names}})  # still selected
+    outside = sorted(_in_families(s, ["headphones"]) - {laptops[0]})[0]
+    s.pim.update_product(outside, {"categories": ["master"]})  # never selected
+    before = _oro(s)
+
+    diff = _run(s, catalog, Mode.DIFF)
+
+    assert diff.status is RunStatus.SUCCEEDED, diff.error
+    oro = _oro(s)
+    left = {mover, laptops[0], laptops[1]}
+    assert {sku for sku, st in oro.items() if st == "disabled"} == left
+    assert {sku for sku, st in oro.items() if st == "enabled"} == selected - left
+    assert {sku: st for sku, st in oro.items() if sku not in left} == {
+        sku: st for sku, st in before.items() if sku not in left
+    }
+    assert outside not in oro
+    products = diff.streams["products"]
+    assert (products.extracted, products.disabled, products.updated) == (5, 3, 1)
+
+    again = _run(s, catalog, Mode.DIFF)  # the leavers are not disabled twice
+    assert again.status is RunStatus.SUCCEEDED, again.error
+    assert again.streams["products"].disabled == 0
 
 
 def test_value_filters_trim_values_before_mapping(s: Systems) -> None:

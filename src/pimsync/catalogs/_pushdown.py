@@ -1,18 +1,33 @@
 """Split a catalog's criteria into what Akeneo's ``search`` can do and what stays local.
 
 Only criteria whose Akeneo filter means exactly what :func:`~pimsync.catalogs.matches`
-computes are pushed down: status, family, categories and completeness (one locale).
-Attribute criteria stay local: Akeneo's matching of text, its handling of units and of
-missing values are not documented precisely enough to rely on. ``identifier`` ``IN`` and
-``=`` are pushed down to narrow the read but also kept local, as Akeneo may compare
-identifiers without regard to case.
+computes are pushed down:
+
+* status, family, categories and completeness (one locale);
+* simple and multi select ``IN``, ``NOT IN`` and ``NOT EMPTY``, and boolean ``=`` and
+  ``!=``, on the criterion's locale and channel. Akeneo compares option codes and
+  booleans as stored, and like ``matches`` its negations (``NOT IN``, ``!=``) need a
+  value: a product without one is not selected.
+
+These stay local:
+
+* ``EMPTY`` on an attribute: Akeneo's only matches products whose family has the
+  attribute, while ``matches`` takes any product without a value (no family included).
+* numbers and metrics: Akeneo's index compares them as floating-point numbers (metrics
+  converted to the standard unit), ``matches`` as decimals, so values with many digits
+  could fall on different sides of a bound.
+* text, identifier attributes and dates: Akeneo's text matching (analyzers, case,
+  accents) and its handling of dates' time zones are not documented precisely enough.
+
+``identifier`` ``IN`` and ``=`` are pushed down to narrow the read but also kept local,
+as Akeneo may compare identifiers without regard to case.
 """
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from pimsync.catalogs._spec import EMPTY_OPERATORS, CatalogSpec, Criterion
+from pimsync.catalogs._spec import EMPTY_OPERATORS, SYSTEM_FIELDS, CatalogSpec, Criterion
 from pimsync.connectors.akeneo import Completeness, ProductSearch
 from pimsync.mapping import AkeneoMetadata
 
@@ -27,6 +42,12 @@ _EXACT = {
     "completeness": frozenset({"=", "!=", "<", ">"}),
 }
 _NARROWING = {"identifier": frozenset({"IN", "="})}
+_SELECT = frozenset({"IN", "NOT IN", "NOT EMPTY"})
+_EXACT_ATTRIBUTES = {
+    "pim_catalog_simpleselect": _SELECT,
+    "pim_catalog_multiselect": _SELECT,
+    "pim_catalog_boolean": frozenset({"=", "!="}),
+}
 
 
 def push_down(
@@ -35,14 +56,13 @@ def push_down(
     """The search Akeneo can run for ``spec`` and the criteria left to check locally.
 
     A product is in the catalog when Akeneo's search returns it and it meets every
-    residual criterion. ``metadata`` is unused for now; it is taken so that pushing down
-    attribute criteria later does not change the signature.
+    residual criterion. ``metadata`` gives the attributes' types; a criterion on an
+    attribute it does not have stays local.
     """
-    del metadata
     search = ProductSearch()
     residual: list[Criterion] = []
     for criterion in spec.criteria:
-        if criterion.operator in _EXACT.get(criterion.field, ()):
+        if criterion.operator in _exact_operators(criterion.field, metadata):
             search = _add(search, criterion)
         elif criterion.operator in _NARROWING.get(criterion.field, ()):
             search = _add(search, criterion)
@@ -50,6 +70,13 @@ def push_down(
         else:
             residual.append(criterion)
     return search, tuple(residual)
+
+
+def _exact_operators(field: str, metadata: AkeneoMetadata) -> frozenset[str]:
+    if field in SYSTEM_FIELDS:
+        return _EXACT.get(field, frozenset())
+    attribute = metadata.attributes.get(field)
+    return frozenset() if attribute is None else _EXACT_ATTRIBUTES.get(attribute.type, frozenset())
 
 
 def _add(search: ProductSearch, criterion: Criterion) -> ProductSearch:
@@ -84,4 +111,9 @@ def _condition(criterion: Criterion) -> dict[str, Any]:
     if criterion.field == "completeness":
         condition["scope"] = criterion.scope
         condition["locales"] = [criterion.locale]
+        return condition
+    if criterion.locale:
+        condition["locale"] = criterion.locale
+    if criterion.scope:
+        condition["scope"] = criterion.scope
     return condition

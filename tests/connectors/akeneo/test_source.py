@@ -26,15 +26,31 @@ def searches(fake: FakeAkeneo) -> list[dict[str, Any]]:
 
 def test_differential_extract_pushes_updated_down_one_second_early() -> None:
     fake = FakeAkeneo(routes={PRODUCTS: paged([[{"uuid": "u1"}]])})
-    source = AkeneoProductSource(client(fake), search=ProductSearch(families=("shoes",)))
+    source = AkeneoProductSource(client(fake))
     since = datetime(2026, 5, 1, 12, 0, 0, 500_000, tzinfo=UTC)
     pages = list(source.extract(Window(since=since)))
     assert [r.key for p in pages for r in p] == ["u1"]
+    assert searches(fake) == [{"updated": [{"operator": ">", "value": "2026-05-01 11:59:59"}]}]
+
+
+def test_a_changed_product_the_search_no_longer_selects_comes_back_deleted() -> None:
+    def search(request: httpx.Request) -> httpx.Response:
+        if "updated" in orjson.loads(request.url.params["search"]):
+            return page([{"uuid": "u1"}, {"uuid": "u2"}])
+        return page([{"uuid": "u1", "family": "shoes"}])  # u2 left the family
+
+    fake = FakeAkeneo(routes={PRODUCTS: search})
+    source = AkeneoProductSource(client(fake), search=ProductSearch(families=("shoes",)))
+    since = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
+    records = [r for p in source.extract(Window(since=since)) for r in p]
+    assert [(r.key, r.deleted) for r in records] == [("u1", False), ("u2", True)]
+    assert records[0].data is not None and records[0].data.family == "shoes"
     assert searches(fake) == [
+        {"updated": [{"operator": ">", "value": "2026-05-01 11:59:59"}]},
         {
-            "updated": [{"operator": ">", "value": "2026-05-01 11:59:59"}],
             "family": [{"operator": "IN", "value": ["shoes"]}],
-        }
+            "uuid": [{"operator": "IN", "value": ["u1", "u2"]}],
+        },
     ]
 
 

@@ -32,6 +32,13 @@ class AkeneoProductSource:
     ``search`` holds the pushed-down selection (families, enabled, completeness…);
     ``partition_by="family"`` splits a read into one partition per family so the engine
     can read them in parallel. Errors are those of :meth:`AkeneoClient.pages`.
+
+    A differential read lists every product changed since the watermark, not only those
+    the search selects: a product that changed so that it left the selection (moved out
+    of a category, disabled, another family…) comes back deleted, as :meth:`read` reports
+    it, so the engine applies the deletion policy to it. Which changed products are still
+    selected is asked of Akeneo (the search AND-ed with their keys), so the search keeps
+    Akeneo's own semantics, completeness included.
     """
 
     def __init__(
@@ -56,23 +63,46 @@ class AkeneoProductSource:
         """``[None]``, or one family code per partition plus :data:`NO_FAMILY`."""
         if self.partition_by != "family":
             return [None]
-        if self.search.families:
+        if self.search.families and (since is None or not self._narrows):
             return list(dict.fromkeys(self.search.families))
         codes = [r.data.code for page in self.catalog.families() for r in page if r.data]
         return [*codes, NO_FAMILY]
 
     def extract(self, window: Window) -> Iterator[Sequence[SourceRecord[Product]]]:
-        """Pages of products changed after ``window.since`` in ``window.partition``."""
-        search = self.search
-        if window.since is not None:
-            search = search.where(updated_after=window.since - _SECOND)
-        if window.partition == NO_FAMILY:
-            search = search.where(
-                families=(), extra={**search.extra, "family": [{"operator": "EMPTY"}]}
-            )
-        elif isinstance(window.partition, str):
-            search = search.where(families=(window.partition,))
-        yield from self.catalog.products(search, legacy=self.legacy)
+        """Pages of products changed after ``window.since`` in ``window.partition``; on a
+        differential read, changed products the search no longer selects come back deleted."""
+        if window.since is None or not self._narrows:
+            search = self.search
+            if window.since is not None:
+                search = search.where(updated_after=window.since - _SECOND)
+            yield from self.catalog.products(_within(search, window.partition), legacy=self.legacy)
+            return
+        changed = ProductSearch(
+            updated_after=window.since - _SECOND,
+            attributes=self.search.attributes,
+            locales=self.search.locales,
+            scope=self.search.scope,
+        )
+        for page in self.catalog.products(_within(changed, window.partition), legacy=self.legacy):
+            yield self._still_selected(page)
+
+    @property
+    def _narrows(self) -> bool:
+        return bool(self.search.filters())
+
+    def _still_selected(self, page: Sequence[SourceRecord[Product]]) -> list[SourceRecord[Product]]:
+        """``page`` as the search sees it: each product it selects, read again with the
+        search; the others as deleted."""
+        keys = list(dict.fromkeys(record.key for record in page))
+        selected: dict[str, SourceRecord[Product]] = {}
+        key_field = "identifier" if self.legacy else "uuid"
+        for start in range(0, len(keys), _READ_BATCH):
+            chunk = keys[start : start + _READ_BATCH]
+            extra = {**self.search.extra}
+            extra[key_field] = [*extra.get(key_field, ()), {"operator": "IN", "value": chunk}]
+            for found in self.catalog.products(self.search.where(extra=extra), legacy=self.legacy):
+                selected.update((record.key, record) for record in found)
+        return [selected.get(r.key) or SourceRecord(r.key, None, deleted=True) for r in page]
 
     def read(self, keys: Sequence[str]) -> Iterator[SourceRecord[Product]]:
         """The current state of ``keys`` (one ``IN`` search per 100); missing ones deleted."""
@@ -92,6 +122,16 @@ class AkeneoProductSource:
             for key in chunk:
                 if key in missing:
                     yield SourceRecord(key, None, deleted=True)
+
+
+def _within(search: ProductSearch, partition: Hashable | None) -> ProductSearch:
+    """``search`` limited to one family partition (:data:`NO_FAMILY`: no family)."""
+    if partition == NO_FAMILY:
+        empty = [*search.extra.get("family", ()), {"operator": "EMPTY"}]
+        return search.where(families=(), extra={**search.extra, "family": empty})
+    if isinstance(partition, str):
+        return search.where(families=(partition,))
+    return search
 
 
 class AkeneoProductModelSource:

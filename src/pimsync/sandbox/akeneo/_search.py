@@ -5,7 +5,10 @@ BETWEEN, NOT BETWEEN, SINCE LAST N DAYS), ``enabled`` (=, !=), ``family`` (IN, N
 EMPTY, NOT EMPTY), ``categories`` (IN, NOT IN, IN OR UNCLASSIFIED, IN CHILDREN, NOT IN
 CHILDREN, UNCLASSIFIED), ``completeness`` (<, <=, =, !=, >, >= on a scope; true if any
 of the given locales, default the channel's, matches), ``identifier``/``uuid`` (IN, NOT IN,
-=, !=), ``parent`` (IN, EMPTY, NOT EMPTY).
+=, !=), ``parent`` (IN, EMPTY, NOT EMPTY); on products, attribute values of simple and
+multi selects (IN, NOT IN, EMPTY, NOT EMPTY) and booleans (=, !=), with ``locale`` and
+``scope`` for localizable and scopable attributes. As in Akeneo, a negated condition
+needs a value, and EMPTY only matches products whose family has the attribute.
 """
 
 from __future__ import annotations
@@ -167,6 +170,65 @@ def _field_filter(field: str, key: str, operator: str, value: Any) -> Predicate:
     raise _unsupported(field, operator)
 
 
+_ATTRIBUTE_OPERATORS = {
+    "pim_catalog_simpleselect": frozenset({"IN", "NOT IN", "EMPTY", "NOT EMPTY"}),
+    "pim_catalog_multiselect": frozenset({"IN", "NOT IN", "EMPTY", "NOT EMPTY"}),
+    "pim_catalog_boolean": frozenset({"=", "!="}),
+}
+
+
+def _value_data(item: Record, attribute: str, locale: Any, scope: Any) -> Any:
+    for value in item["values"].get(attribute, ()):
+        if value["locale"] == locale and value["scope"] == scope:
+            return value["data"]
+    return None
+
+
+def _attribute_filter(
+    store: CatalogStore, attribute: dict[str, Any], condition: dict[str, Any]
+) -> Predicate:
+    code, kind = str(attribute["code"]), str(attribute["type"])
+    operator, value = condition["operator"], condition.get("value")
+    if operator not in _ATTRIBUTE_OPERATORS.get(kind, ()):
+        raise _unsupported(code, operator)
+    locale, scope = condition.get("locale"), condition.get("scope")
+    for needed, given, what in (
+        (attribute.get("localizable"), locale, "locale"),
+        (attribute.get("scopable"), scope, "scope"),
+    ):
+        if needed and not given:
+            raise SearchError(f'Attribute "{code}" expects a {what}, none given.')
+        if not needed and given:
+            raise SearchError(f'Attribute "{code}" does not expect a {what}, "{given}" given.')
+
+    def data(item: Record) -> Any:
+        found = _value_data(item, code, locale, scope)
+        return None if found in ("", []) else found
+
+    if operator == "EMPTY":
+        return lambda p: (
+            data(p) is None
+            and code in store.families.get(p.get("family") or "", {}).get("attributes", ())
+        )
+    if operator == "NOT EMPTY":
+        return lambda p: data(p) is not None
+    if kind == "pim_catalog_boolean":
+        if not isinstance(value, bool):
+            raise SearchError(f'Property "{code}" expects a boolean as data, "{value}" given.')
+        if operator == "=":
+            return lambda p: data(p) is value
+        return lambda p: data(p) is not None and data(p) is not value
+    codes = _codes(code, value)
+
+    def chosen(item: Record) -> set[str]:
+        found = data(item)
+        return set() if found is None else {found} if isinstance(found, str) else set(found)
+
+    if operator == "IN":
+        return lambda p: not codes.isdisjoint(chosen(p))
+    return lambda p: bool(chosen(p)) and codes.isdisjoint(chosen(p))
+
+
 _OPERATORS: dict[str, frozenset[str]] = {
     "enabled": frozenset({"=", "!="}),
     "family": frozenset({"IN", "NOT IN", "EMPTY", "NOT EMPTY"}),
@@ -203,6 +265,10 @@ def compile_search(
             operator = condition.get("operator")
             if not isinstance(operator, str):
                 raise SearchError(f'Operator is missing for the property "{field}".')
+            attribute = None if models else store.attributes.get(field)
+            if attribute is not None and field not in allowed:
+                predicates.append(_attribute_filter(store, attribute, condition))
+                continue
             if field not in allowed:
                 raise _unsupported(field, operator)
             value = condition.get("value")

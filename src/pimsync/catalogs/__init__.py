@@ -6,6 +6,7 @@ A :class:`CatalogSpec` holds Akeneo-style product selection criteria and value f
 * :func:`matches` — evaluate the criteria on a product, locally.
 * :func:`push_down` — the part Akeneo's ``search`` can run, and the residual criteria.
 * :func:`filter_values` / :func:`filter_product` — apply the value filters.
+* :class:`Permissions` — the trees, locales and attribute groups a destination may get.
 """
 
 from pimsync.catalogs._match import (
@@ -14,6 +15,13 @@ from pimsync.catalogs._match import (
     completeness,
     criterion_matches,
     matches,
+)
+from pimsync.catalogs._permissions import (
+    Permissions,
+    PermittedTrees,
+    PermittedValues,
+    check_permissions,
+    tree_criterion,
 )
 from pimsync.catalogs._pushdown import push_down
 from pimsync.catalogs._spec import (
@@ -33,15 +41,20 @@ __all__ = [
     "CatalogSpec",
     "Criterion",
     "Operator",
+    "Permissions",
+    "PermittedTrees",
+    "PermittedValues",
     "Requirements",
     "ValueFilters",
     "category_descendants",
     "check",
+    "check_permissions",
     "completeness",
     "criterion_matches",
     "filter_product",
     "filter_values",
     "matches",
     "push_down",
+    "tree_criterion",
     "validate",
 ]

@@ -20,6 +20,7 @@ from pimsync.cli._install import db_app, init_command
 from pimsync.cli._jobs import jobs_app, schedule_command
 from pimsync.cli._mapping import mapping_app
 from pimsync.cli._oro import oro_app
+from pimsync.cli._permissions import permissions_app
 from pimsync.cli._runs import failed_app, run_command, runs_app
 from pimsync.cli._sandbox import sandbox_app
 from pimsync.cli._session import Session, session_of
@@ -120,6 +121,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(mapping_app, name="mapping")
 app.add_typer(catalogs_app, name="catalogs")
+app.add_typer(permissions_app, name="permissions")
 app.add_typer(oro_app, name="oro")
 app.add_typer(sandbox_app, name="sandbox")
 

@@ -52,7 +52,7 @@ def project_to_toml(project: ProjectConfig) -> str:
     for job in data.get("jobs", {}).values():
         if not job.get("options"):
             job.pop("options", None)
-    for section in ("mappings", "catalogs"):
+    for section in ("mappings", "catalogs", "permissions"):
         if not data.get(section):
             data.pop(section, None)
     return tomli_w.dumps(data)

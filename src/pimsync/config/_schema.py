@@ -1,4 +1,4 @@
-"""The project file's shape: connections, jobs, mappings, catalogs.
+"""The project file's shape: connections, jobs, mappings, catalogs, permissions.
 
 Secret fields never hold a value in the file; they hold one of
 ``{ env = "VAR" }`` (read from the environment when used),
@@ -14,7 +14,7 @@ from typing import Any, Literal
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pimsync.catalogs import CatalogSpec
+from pimsync.catalogs import CatalogSpec, Permissions
 from pimsync.jobs import DeletionPolicy
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
@@ -133,6 +133,9 @@ class ProjectConfig(BaseModel):
     jobs: dict[str, JobConfig] = Field(default_factory=dict)
     mappings: dict[str, dict[str, Any]] = Field(default_factory=dict)
     catalogs: dict[str, CatalogConfig] = Field(default_factory=dict)
+    permissions: dict[str, Permissions] = Field(default_factory=dict)
+    """Destination connection → the category trees, locales and attribute groups it may
+    receive (``[permissions.DEST]``); a destination not listed is not restricted."""
 
     @model_validator(mode="after")
     def _references(self) -> ProjectConfig:
@@ -175,6 +178,12 @@ class ProjectConfig(BaseModel):
                     f"job {name!r}: catalog {wanted!r} is for connection "
                     f"{self.catalogs[wanted].destination!r}, but the job writes to "
                     f"{job.destination!r}"
+                )
+        for destination in self.permissions:
+            if destination not in self.connections:
+                raise ValueError(
+                    f"permissions {destination!r}: {destination!r} is not a defined connection "
+                    f"(defined: {', '.join(sorted(self.connections)) or 'none'})"
                 )
         return self
 

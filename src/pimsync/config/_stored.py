@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import SecretStr, ValidationError
 from sqlalchemy import Connection, delete, select
 
+from pimsync.catalogs import Permissions
 from pimsync.config._schema import (
     CatalogConfig,
     ConnectionConfig,
@@ -30,6 +31,16 @@ from pimsync.state._upsert import upsert
 log = logging.getLogger("pimsync.config")
 
 Prompt = Callable[[str, str], SecretStr]
+
+
+def connection_limit(limit: int, names: Iterable[str]) -> None:
+    """:class:`ConfigError` if ``names`` are more connections than ``limit``."""
+    count = len(set(names))
+    if count > limit:
+        raise ConfigError(
+            f"{count} connections: the hub holds at most {limit} (PIMSYNC_MAX_CONNECTIONS); "
+            "remove one first (pimsync connections remove NAME)"
+        )
 
 
 def _no_prompt(connection: str, field: str) -> SecretStr:
@@ -134,13 +145,22 @@ def save_project(
         {"section": "catalogs", "name": name, "body": save_catalog_body(catalog), "updated_at": now}
         for name, catalog in project.catalogs.items()
     ]
+    docs += [
+        {
+            "section": "permissions",
+            "name": name,
+            "body": save_permissions_body(permissions),
+            "updated_at": now,
+        }
+        for name, permissions in project.permissions.items()
+    ]
     upsert(conn, documents, docs, update=("body", "updated_at"))
     if prune:
         conn.execute(delete(jobs).where(jobs.c.name.not_in(list(project.jobs))))
         conn.execute(
             delete(connections).where(connections.c.name.not_in(list(project.connections)))
         )
-        for section in ("mappings", "catalogs"):
+        for section in ("mappings", "catalogs", "permissions"):
             conn.execute(
                 delete(documents).where(
                     documents.c.section == section,
@@ -169,7 +189,11 @@ def load_project(conn: Connection) -> ProjectConfig:
         )
         for row in conn.execute(select(jobs).order_by(jobs.c.name))
     }
-    sections: dict[str, dict[str, dict[str, Any]]] = {"mappings": {}, "catalogs": {}}
+    sections: dict[str, dict[str, dict[str, Any]]] = {
+        "mappings": {},
+        "catalogs": {},
+        "permissions": {},
+    }
     for row in conn.execute(select(documents).order_by(documents.c.section, documents.c.name)):
         sections.setdefault(row.section, {})[row.name] = row.body
     return ProjectConfig.model_construct(
@@ -177,6 +201,10 @@ def load_project(conn: Connection) -> ProjectConfig:
         jobs=job_configs,
         mappings=sections["mappings"],
         catalogs=_valid_catalogs(sections["catalogs"]),
+        permissions={
+            name: load_permissions_body(name, body)
+            for name, body in sections["permissions"].items()
+        },
     )
 
 
@@ -229,6 +257,47 @@ def save_catalog(conn: Connection, name: str, catalog: CatalogConfig) -> None:
     )
 
 
+def save_permissions_body(permissions: Permissions) -> dict[str, Any]:
+    """A destination's permissions as the JSON document the state store keeps (a
+    dimension without restriction is left out, so ``[]`` and "not restricted" differ)."""
+    body: dict[str, Any] = permissions.model_dump(mode="json", exclude_none=True)
+    return body
+
+
+def load_permissions_body(destination: str, body: dict[str, Any]) -> Permissions:
+    """Stored permissions; :class:`ConfigError` names what is wrong with invalid ones
+    (never ignored: that would send what the destination may not receive)."""
+    try:
+        return Permissions.model_validate(body)
+    except ValidationError as exc:
+        raise ConfigError.from_validation(exc, f"permissions {destination!r}") from None
+
+
+def save_permissions(conn: Connection, destination: str, permissions: Permissions | None) -> None:
+    """Store the permissions of connection ``destination``; ``None`` removes them (the
+    destination then receives everything its jobs select)."""
+    if permissions is None:
+        conn.execute(
+            delete(documents).where(
+                documents.c.section == "permissions", documents.c.name == destination
+            )
+        )
+        return
+    upsert(
+        conn,
+        documents,
+        [
+            {
+                "section": "permissions",
+                "name": destination,
+                "body": save_permissions_body(permissions),
+                "updated_at": datetime.now(UTC),
+            }
+        ],
+        update=("body", "updated_at"),
+    )
+
+
 def remove_connection(conn: Connection, name: str) -> None:
     """Delete a connection; :class:`ConfigError` if a job still uses it."""
     users = conn.scalars(
@@ -249,6 +318,16 @@ def remove_connection(conn: Connection, name: str) -> None:
         raise ConfigError(
             f"connection {name!r} is the destination of catalog(s) {', '.join(catalogs)}; "
             "remove those first"
+        )
+    restricted = conn.execute(
+        select(documents.c.name).where(
+            documents.c.section == "permissions", documents.c.name == name
+        )
+    ).first()
+    if restricted is not None:
+        raise ConfigError(
+            f"connection {name!r} has permissions ([permissions.{name}]); remove them first "
+            f"with `pimsync permissions set {name} --clear`"
         )
     if conn.execute(delete(connections).where(connections.c.name == name)).rowcount == 0:
         raise ConfigError(f"unknown connection {name!r}")

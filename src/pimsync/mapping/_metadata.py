@@ -49,7 +49,7 @@ def option_id(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class AkeneoAttribute:
     """An Akeneo attribute as the mapping sees it; ``options`` is option code → locale →
-    label (selects only, in Akeneo's option order)."""
+    label (selects only, in Akeneo's option order); ``group`` its attribute group."""
 
     code: str
     type: str
@@ -58,6 +58,7 @@ class AkeneoAttribute:
     metric_family: str | None = None
     default_metric_unit: str | None = None
     options: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    group: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,7 @@ class AkeneoMetadata:
     * ``locales`` / ``currencies`` — the enabled ones.
     * ``model_parents`` — product model code → parent model code (None for a root
       model): how a variant product finds its root model.
+    * ``model_categories`` — product model code → its categories.
     """
 
     attributes: Mapping[str, AkeneoAttribute]
@@ -94,6 +96,7 @@ class AkeneoMetadata:
     locales: tuple[str, ...] = ()
     currencies: tuple[str, ...] = ()
     model_parents: Mapping[str, str | None] = field(default_factory=dict)
+    model_categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_model(
@@ -124,6 +127,7 @@ class AkeneoMetadata:
                     metric_family=a.metric_family,
                     default_metric_unit=a.default_metric_unit,
                     options=labels.get(a.code, {}),
+                    group=a.group,
                 )
                 for a in attributes
             },
@@ -141,6 +145,7 @@ class AkeneoMetadata:
             locales=tuple(sorted(locale.code for locale in locales if locale.enabled)),
             currencies=tuple(sorted(c.code for c in currencies if c.enabled)),
             model_parents={m.code: m.parent for m in product_models},
+            model_categories={m.code: m.categories for m in product_models},
         )
 
 

@@ -36,10 +36,15 @@ from sqlalchemy import Engine
 from pimsync.catalogs import (
     CatalogSpec,
     Criterion,
+    Permissions,
+    PermittedTrees,
+    PermittedValues,
     check,
+    check_permissions,
     criterion_matches,
     filter_values,
     push_down,
+    tree_criterion,
 )
 from pimsync.config import CatalogConfig
 from pimsync.connectors.akeneo import (
@@ -94,6 +99,7 @@ __all__ = [
     "OroJobOptions",
     "build_mapper",
     "catalog_selection",
+    "destination_permissions",
     "job_catalog",
     "oro_products",
     "oro_reference_entities",
@@ -392,10 +398,12 @@ def catalog_selection(
     families: Sequence[str] = (),
     enabled_only: bool = False,
     name: str = "",
+    also: Sequence[Criterion] = (),
 ) -> CatalogSelection:
     """Check ``spec`` against Akeneo's ``metadata`` (:class:`ConfigError` naming every
     unknown attribute, option…) and split it into Akeneo's search and local criteria,
-    with the job's own ``families`` / ``enabled_only`` added to the search."""
+    with the job's own ``families`` / ``enabled_only`` and the criteria ``also`` (the
+    destination's permitted trees, see :func:`destination_permissions`) added."""
     try:
         check(spec, metadata)
     except ConfigError as exc:
@@ -405,6 +413,7 @@ def catalog_selection(
         own.append(Criterion(field="family", operator="IN", value=tuple(families)))
     if enabled_only:
         own.append(Criterion(field="enabled", operator="=", value=True))
+    own += also
     # model_construct: the job's two criteria do not count against the catalog's 25.
     merged = CatalogSpec.model_construct(
         criteria=(*own, *spec.criteria), value_filters=spec.value_filters, enabled=True
@@ -415,6 +424,57 @@ def catalog_selection(
 
 def _then(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda record: second(first(record))
+
+
+def destination_permissions(
+    permissions: Permissions, catalog: AkeneoCatalog, metadata: AkeneoMetadata, destination: str
+) -> tuple[PermittedTrees | None, PermittedValues | None]:
+    """What ``[permissions.DESTINATION]`` adds to a products job: the permitted trees
+    (their criterion goes to :func:`catalog_selection`) and the value trim; None for what
+    is not restricted. Raises :class:`ConfigError` naming a tree, locale or attribute
+    group Akeneo does not have."""
+    groups: list[str] = []
+    if permissions.attribute_groups is not None:
+        groups = [r.data.code for page in catalog.attribute_groups() for r in page if r.data]
+    try:
+        check_permissions(permissions, metadata, groups)
+    except ConfigError as exc:
+        raise ConfigError(f"permissions {destination!r}: {exc}") from None
+    criterion = tree_criterion(permissions, metadata)
+    trees = None if criterion is None else PermittedTrees(criterion, metadata)
+    permitted = PermittedValues(permissions, metadata) if permissions.restricts_values else None
+    return trees, permitted
+
+
+def _selectors(
+    selection: CatalogSelection | None, trees: PermittedTrees | None
+) -> tuple[Callable[[Any], bool] | None, Callable[[Any], bool] | None]:
+    """Which products and root models are sent: the model source searches by family
+    only, and a variant follows its root model, so the permitted ``trees`` are also
+    checked here."""
+    if selection is None:
+        return None, None
+    if trees is None:
+        return selection.select, selection.select_model
+    select, select_model = selection.select, selection.select_model
+    return (
+        lambda product: trees.product(product) and select(product),
+        lambda model: trees.model(model) and select_model(model),
+    )
+
+
+def _trims(
+    selection: CatalogSelection | None, permitted: PermittedValues | None
+) -> tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None]:
+    """What is removed from a product and from a product model before mapping: values
+    the destination may not receive, then those the catalog's value filters drop."""
+    if permitted is None:
+        if selection is None:
+            return None, None
+        return selection.trim, selection.trim_model
+    if selection is None:
+        return permitted.product, permitted.model
+    return _then(permitted.product, selection.trim), _then(permitted.model, selection.trim_model)
 
 
 def oro_products(ctx: Any) -> Sequence[StreamSpec]:
@@ -435,15 +495,24 @@ def oro_products(ctx: Any) -> Sequence[StreamSpec]:
     oro = connect_oro(dest_settings, ctx.destination.secrets)
     selection: CatalogSelection | None = None
     metadata: AkeneoMetadata | None = None
-    if catalog is not None:
-        spec = catalog.spec()
+    permitted: PermittedValues | None = None
+    trees: PermittedTrees | None = None
+    permissions = ctx.project.permissions.get(ctx.destination.name)
+    if catalog is not None or permissions is not None:
+        # Without a catalog, the permitted trees still narrow the job's own search.
+        spec = catalog.spec() if catalog is not None else CatalogSpec(enabled=True)
         metadata = _akeneo_metadata(AkeneoCatalog(akeneo), options, catalog_attributes(spec))
+        if permissions is not None:
+            trees, permitted = destination_permissions(
+                permissions, AkeneoCatalog(akeneo), metadata, ctx.destination.name
+            )
         selection = catalog_selection(
             spec,
             metadata,
             families=options.families,
             enabled_only=options.enabled_only,
             name=options.catalog or "",
+            also=() if trees is None else (trees.criterion,),
         )
     placed = _placed(ctx)
     mapper = build_mapper(akeneo, oro, options, ctx.job, placed, metadata)
@@ -463,13 +532,15 @@ def oro_products(ctx: Any) -> Sequence[StreamSpec]:
         search = selection.search
     models = AkeneoProductModelSource(akeneo, search=search)
     products = AkeneoProductSource(akeneo, search=search, partition_by=options.partition_by)
+    trim_product, trim_model = _trims(selection, permitted)
+    select_product, select_model = _selectors(selection, trees)
     return [
         StreamSpec(
             name="product_models",
             source=models,
             destination=writer,
-            map=mapper.model if selection is None else _then(selection.trim_model, mapper.model),
-            select=None if selection is None else selection.select_model,
+            map=mapper.model if trim_model is None else _then(trim_model, mapper.model),
+            select=select_model,
             connection=ctx.destination.name,
             entity="product_model",
         ),
@@ -477,8 +548,8 @@ def oro_products(ctx: Any) -> Sequence[StreamSpec]:
             name="products",
             source=products,
             destination=writer,
-            map=mapper.product if selection is None else _then(selection.trim, mapper.product),
-            select=None if selection is None else selection.select,
+            map=mapper.product if trim_product is None else _then(trim_product, mapper.product),
+            select=select_product,
             connection=ctx.destination.name,
             entity="product",
         ),

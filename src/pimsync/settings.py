@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,22 @@ class EngineSettings(BaseModel):
     lock_ttl_seconds: float = Field(
         300.0, gt=0, description="A lock whose heartbeat is older than this is stale."
     )
+
+
+class WebSettings(BaseModel):
+    """The web app and REST API (`pimsync serve`)."""
+
+    public_url: str | None = Field(
+        None,
+        description="The hub's address as browsers reach it (e.g. https://hub.example.com), "
+        "used for the Akeneo App's callback URL; default: the address of each request.",
+    )
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Mark the session cookie Secure: always, never, or (auto) when the "
+        "request came over HTTPS.",
+    )
+    session_hours: float = Field(12.0, gt=0, le=24 * 30, description="How long a sign-in lasts.")
 
 
 class Settings(BaseSettings):
@@ -48,6 +65,7 @@ class Settings(BaseSettings):
         50, ge=1, description="Most connections the hub holds (Akeneo allows 50 per PIM)."
     )
     engine: EngineSettings = Field(default_factory=EngineSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @cached_property
     def resolved_database_url(self) -> str:

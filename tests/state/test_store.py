@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import stat
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from pydantic import SecretStr
 from sqlalchemy import insert, select
 
@@ -22,7 +24,19 @@ from pimsync.state import (
     schema_status,
     upgrade,
 )
-from pimsync.state._tables import runs
+from pimsync.state._tables import metadata, runs
+from pimsync.state._users import Role, add_user, authenticate
+
+_RUN = {
+    "job": "j",
+    "mode": "full",
+    "dry_run": False,
+    "status": "succeeded",
+    "started_at": datetime(2026, 1, 1, tzinfo=UTC),
+    "counts": {},
+    "host": "h",
+    "pid": 1,
+}
 
 
 def test_upgrade_is_idempotent_and_reaches_head(database_url: str) -> None:
@@ -34,6 +48,31 @@ def test_upgrade_is_idempotent_and_reaches_head(database_url: str) -> None:
     current, head = schema_status(engine)
     assert current == head
     require_current_schema(engine)
+    engine.dispose()
+
+
+def test_the_migrations_create_exactly_the_declared_tables(database_url: str) -> None:
+    engine = create_state_engine(database_url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_upgrading_from_0001_keeps_the_data_and_adds_users(database_url: str) -> None:
+    engine = create_state_engine(database_url)
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(insert(runs).values(**_RUN))
+    with pytest.raises(StateStoreError, match="is at revision 0001, not 0002"):
+        require_current_schema(engine)
+    upgrade(engine)
+    with engine.begin() as conn:
+        assert conn.execute(select(runs.c.job)).scalars().all() == ["j"]
+        add_user(conn, "ada", "long-enough-1", Role.ADMIN)
+    with engine.connect() as conn:
+        assert authenticate(conn, "ada", "long-enough-1") is not None
     engine.dispose()
 
 

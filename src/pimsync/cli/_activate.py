@@ -17,29 +17,16 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
 
-import httpx
 import typer
-from pydantic import SecretStr
 
 from pimsync.cli._connections import connections_app
 from pimsync.cli._exit import EXIT_FAILED, fail
-from pimsync.cli._session import Session, session_of
-from pimsync.config import ConnectionConfig
-from pimsync.config._stored import load_project, save_connection
-from pimsync.connectors.akeneo import (
-    AkeneoAppToken,
-    AkeneoSettings,
-    authorize_url,
-    exchange_code,
-    new_state,
-    read_callback,
-    scopes_for,
-)
+from pimsync.cli._session import session_of
+from pimsync.connectors.akeneo import new_state, read_callback
 from pimsync.errors import AuthenticationError, ConfigError
+from pimsync.runners.apps import keep_token, prepare_activation
 
 CALLBACK_PATH = "/callback"
-# Scopes asked for when no job reads from the connection yet: reading products.
-DEFAULT_FLOWS = ("akeneo.products",)
 _PAGE = (
     "<!doctype html><html><head><meta charset='utf-8'><title>pimsync</title></head>"
     "<body><p>{text}</p></body></html>"
@@ -102,58 +89,6 @@ def listen(port: int) -> Iterator[tuple[str, _Callback]]:
         thread.join()
 
 
-def _app_settings(session: Session, name: str) -> tuple[AkeneoSettings, SecretStr]:
-    """The connection's settings and App client secret, or what to fix."""
-    runner = session.runner
-    endpoint = runner.endpoint(runner.project(), name)
-    if endpoint.kind != "akeneo":
-        raise ConfigError(
-            f"connection {name!r} is a {endpoint.kind} connection; only akeneo connections "
-            "can be activated as an App"
-        )
-    settings: AkeneoSettings = endpoint.settings
-    secret = endpoint.secrets.get("app_client_secret")
-    if settings.app_client_id is None:
-        raise ConfigError(
-            f"connection {name!r} has no app_client_id: add it with `pimsync connections add "
-            f"{name} --kind akeneo --replace --set app_client_id=… --secret app_client_secret`"
-        )
-    if secret is None or not secret.get_secret_value():
-        raise ConfigError(
-            f"connection {name!r} has app_client_id but no app_client_secret: add it with "
-            f"`pimsync connections add {name} --kind akeneo --replace … --secret "
-            "app_client_secret`"
-        )
-    return settings, secret
-
-
-def _flows_reading(session: Session, name: str) -> list[str]:
-    """The flows of the jobs that read from connection ``name``."""
-    jobs = session.runner.project().jobs.values()
-    return sorted({job.flow for job in jobs if job.source == name})
-
-
-def _store_token(session: Session, name: str, token: AkeneoAppToken) -> None:
-    """Keep ``token`` as the connection's encrypted ``app_token``, its scopes in the settings."""
-    with session.write() as conn:
-        stored = load_project(conn).connections.get(name)
-        if stored is None or stored.kind != "akeneo":
-            raise ConfigError(f"connection {name!r} was removed or replaced during activation")
-        refs = {f: r.as_toml() for f, r in stored.secret_refs().items() if f != "app_token"}
-        config = ConnectionConfig.model_validate(
-            {
-                "kind": stored.kind,
-                **stored.settings(),
-                "app_scopes": " ".join(token.scopes),
-                **refs,
-                "app_token": {"stored": True},
-            }
-        )
-        save_connection(
-            conn, session.runner.box, name, config, values={"app_token": token.access_token}
-        )
-
-
 @connections_app.command("activate")
 def connections_activate(
     ctx: typer.Context,
@@ -178,14 +113,10 @@ def connections_activate(
 ) -> None:
     """Connect an akeneo connection to its PIM as an App; the token is stored encrypted."""
     session = session_of(ctx)
-    settings, client_secret = _app_settings(session, name)
-    assert settings.app_client_id is not None  # checked by _app_settings
-    flows = _flows_reading(session, name)
-    scopes = scopes_for(flows or DEFAULT_FLOWS)
-    pim_url = str(settings.url).rstrip("/")
+    activation = prepare_activation(session.runner, name)
     with listen(port) as (callback_url, callback):
         state = new_state()
-        url = authorize_url(pim_url, settings.app_client_id, scopes, state)
+        url = activation.authorize_url(state)
         session.say(f"waiting for the PIM on {callback_url} (the App's callback URL)")
         session.say(f"open this URL, sign in to the PIM and allow the App:\n{url}")
         if not no_browser:
@@ -208,15 +139,8 @@ def connections_activate(
                 EXIT_FAILED,
             )
         raise AuthenticationError(f"connection {name!r}: {exc}") from None
-    token = exchange_code(
-        pim_url,
-        settings.app_client_id,
-        client_secret,
-        code,
-        allow_insecure_http=settings.allow_insecure_http,
-        timeout=httpx.Timeout(settings.timeout, connect=min(settings.timeout, 10.0)),
-    )
-    _store_token(session, name, token)
+    token = activation.exchange(code)
+    keep_token(session.runner, activation, token)
     granted = " ".join(token.scopes) or "none"
     session.say(f"connected {name} as an App (scopes: {granted})")
     session.say(f"check it: pimsync connections test {name}")

@@ -24,6 +24,7 @@ from pimsync.cli._permissions import permissions_app
 from pimsync.cli._runs import failed_app, run_command, runs_app
 from pimsync.cli._sandbox import sandbox_app
 from pimsync.cli._session import Session, session_of
+from pimsync.cli._users import serve_command, users_app
 
 
 class PimsyncGroup(TyperGroup):
@@ -113,6 +114,7 @@ app.command("init")(init_command)
 app.command("run")(run_command)
 app.command("schedule")(schedule_command)
 app.command("demo")(demo_command)
+app.command("serve")(serve_command)
 app.add_typer(connections_app, name="connections")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(runs_app, name="runs")
@@ -124,6 +126,7 @@ app.add_typer(catalogs_app, name="catalogs")
 app.add_typer(permissions_app, name="permissions")
 app.add_typer(oro_app, name="oro")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(users_app, name="users")
 
 
 def main() -> int:

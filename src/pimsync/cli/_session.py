@@ -17,6 +17,7 @@ from pydantic import SecretStr, ValidationError
 from rich.console import Console
 from sqlalchemy import Connection
 
+from pimsync.config._stored import connection_limit
 from pimsync.errors import ConfigError, StateStoreError
 from pimsync.runners.local import LocalRunner
 from pimsync.settings import Settings
@@ -186,9 +187,4 @@ def command_group(help_text: str) -> typer.Typer:
 
 def check_connection_limit(settings: Settings, names: Iterable[str]) -> None:
     """Refuse a project with more connections than ``max_connections`` allows."""
-    count, limit = len(set(names)), settings.max_connections
-    if count > limit:
-        raise ConfigError(
-            f"{count} connections: the hub holds at most {limit} (PIMSYNC_MAX_CONNECTIONS); "
-            "remove one first (pimsync connections remove NAME)"
-        )
+    connection_limit(settings.max_connections, names)

@@ -262,3 +262,63 @@ def test_a_free_form_catalog_stored_before_is_ignored_with_a_warning(
     pruned = invoke("config", "import", "pimsync.toml", "--prune")
     assert pruned.exit_code == 0, pruned.output
     assert "ignored" not in invoke("catalogs", "list").stderr
+
+
+def _subtree(pim: OroProject, root: str) -> set[str]:
+    """Categories under ``root`` (itself included), by walking parent pointers."""
+    found = set()
+    for code in pim.pim.store.categories:
+        current: str | None = code
+        while current is not None:
+            if current == root:
+                found.add(code)
+                break
+            current = pim.pim.store.categories[current].get("parent")
+    return found
+
+
+def test_preview_keeps_to_the_destinations_permitted_trees(pim: OroProject) -> None:
+    args = [arg for c in CRITERIA[:2] for arg in ("--criterion", _arg(c))]
+    assert pim.run("catalogs", "create", "web", "--destination", "shop", *args).exit_code == 0
+    assert pim.run("permissions", "set", "shop", "--trees", "sales").exit_code == 0
+    sales = _subtree(pim, "sales")
+    selected = {
+        p["identifier"]
+        for p in pim.pim.store.products.values()
+        if p["family"] in FAMILIES
+        and p["enabled"]
+        and p["parent"] is None  # simple products: variants follow their model's trees
+        and (not p["categories"] or set(p["categories"]) & sales)
+    }
+    assert selected
+
+    doc = orjson.loads(pim.run("catalogs", "preview", "web", "--json", "--limit", "1000").stdout)
+
+    assert doc["permissions"] is True
+    raw = {p["identifier"]: p for p in pim.pim.store.products.values()}
+    assert {sku for sku in doc["skus"] if raw[sku]["parent"] is None} == selected
+    text = pim.run("catalogs", "preview", "web").stdout
+    assert "within the permissions of shop" in text
+
+
+def test_remove_refuses_while_a_job_uses_it(pim: OroProject) -> None:
+    assert pim.run("catalogs", "create", "web", "--destination", "shop").exit_code == 0
+    exported = pim.run("config", "export").stdout
+    marker = f"[jobs.{JOB}.options]\n"
+    (pim.folder / "with-catalog.toml").write_text(
+        exported.replace(marker, marker + 'catalog = "web"\n')
+    )
+    assert pim.run("config", "import", "with-catalog.toml").exit_code == 0
+
+    refused = pim.run("catalogs", "remove", "web")
+    assert refused.exit_code == 2
+    assert f"catalog 'web' is used by job(s) {JOB}" in one_error_line(refused)
+
+    (pim.folder / "plain.toml").write_text(exported)
+    assert pim.run("config", "import", "plain.toml").exit_code == 0
+    removed = pim.run("catalogs", "remove", "web")
+    assert removed.exit_code == 0, removed.output
+    assert removed.stdout == "removed catalog web\n"
+    assert "web" not in pim.run("catalogs", "list").stdout
+    unknown = pim.run("catalogs", "remove", "web")
+    assert "unknown catalog 'web'" in one_error_line(unknown)

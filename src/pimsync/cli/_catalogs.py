@@ -19,7 +19,7 @@ from pimsync.catalogs import Criterion, ValueFilters
 from pimsync.cli._exit import EXIT_OK, fail
 from pimsync.cli._session import Session, command_group, session_of
 from pimsync.config import CatalogConfig, ProjectConfig
-from pimsync.config._stored import save_catalog
+from pimsync.config._stored import remove_catalog, save_catalog
 from pimsync.connectors.akeneo import AkeneoCatalog
 from pimsync.connectors.akeneo import connect as connect_akeneo
 from pimsync.errors import ConfigError
@@ -27,6 +27,7 @@ from pimsync.runners._oro import (
     OroJobOptions,
     catalog_attributes,
     catalog_selection,
+    destination_permissions,
     read_akeneo_metadata,
 )
 from pimsync.runners.flows import get_flow
@@ -311,6 +312,15 @@ def catalogs_disable(ctx: typer.Context, name: NameArg) -> None:
     _switch(ctx, name, False)
 
 
+@catalogs_app.command("remove")
+def catalogs_remove(ctx: typer.Context, name: NameArg) -> None:
+    """Remove catalog NAME (refused while a job's options name it)."""
+    session = session_of(ctx)
+    with session.write() as conn:
+        remove_catalog(conn, name)
+    session.say(f"removed catalog {name}")
+
+
 def _preview_source(
     project: ProjectConfig, name: str, catalog: CatalogConfig, source: str | None
 ) -> tuple[str, OroJobOptions | None]:
@@ -383,22 +393,28 @@ def catalogs_preview(
     spec = catalog.spec()
     selected: list[str] = []
     transferred = 0
+    permissions = project.permissions.get(catalog.destination)
     with connect_akeneo(endpoint.settings, endpoint.secrets) as akeneo:
         reader = AkeneoCatalog(akeneo)
         metadata = read_akeneo_metadata(reader, catalog_attributes(spec))
+        trees = None
+        if permissions is not None:
+            trees, _ = destination_permissions(permissions, reader, metadata, catalog.destination)
         selection = catalog_selection(
             spec,
             metadata,
             families=options.families if options else (),
             enabled_only=options.enabled_only if options else False,
             name=name,
+            also=() if trees is None else (trees.criterion,),
         )
         for page in reader.products(selection.search):
             for record in page:
                 if record.data is None:
                     continue
                 transferred += 1
-                if selection.select(record.data):
+                permitted = trees is None or trees.product(record.data)
+                if permitted and selection.select(record.data):
                     selected.append(record.data.identifier or record.data.uuid or record.key)
     result = {
         "catalog": name,
@@ -407,6 +423,7 @@ def catalogs_preview(
         "selected": len(selected),
         "transferred": transferred,
         "checked_locally": len(selection.residual),
+        "permissions": permissions is not None,
         "skus": selected[:limit],
     }
     if as_json:
@@ -415,6 +432,8 @@ def catalogs_preview(
     state = "" if catalog.enabled else " (disabled: its jobs send nothing until enabled)"
     session.say(f"catalog {name} → {catalog.destination}, read from {source_name}{state}")
     session.say(f"selected: {len(selected)} product(s)")
+    if permissions is not None:
+        session.say(f"within the permissions of {catalog.destination} (pimsync permissions show)")
     session.say(
         f"transferred from Akeneo: {transferred}, selected {len(selected)} "
         f"({len(selection.residual)} criteria checked by pimsync)"

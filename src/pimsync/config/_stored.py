@@ -298,6 +298,28 @@ def save_permissions(conn: Connection, destination: str, permissions: Permission
     )
 
 
+def remove_catalog(conn: Connection, name: str) -> None:
+    """Delete catalog ``name``; :class:`ConfigError` if unknown or a job still uses it."""
+    users = sorted(
+        row.name
+        for row in conn.execute(select(jobs.c.name, jobs.c.options))
+        # the column holds the job's fields; the flow's options are under "options"
+        if isinstance(row.options, dict)
+        and isinstance(row.options.get("options"), dict)
+        and row.options["options"].get("catalog") == name
+    )
+    if users:
+        raise ConfigError(
+            f"catalog {name!r} is used by job(s) {', '.join(users)}; take `catalog` out of "
+            "their options first (or disable the catalog: pimsync catalogs disable)"
+        )
+    removed = conn.execute(
+        delete(documents).where(documents.c.section == "catalogs", documents.c.name == name)
+    )
+    if removed.rowcount == 0:
+        raise ConfigError(f"unknown catalog {name!r}")
+
+
 def remove_connection(conn: Connection, name: str) -> None:
     """Delete a connection; :class:`ConfigError` if a job still uses it."""
     users = conn.scalars(

@@ -39,21 +39,26 @@ class Hub:
     def client(self, **options: object) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30, **options)  # type: ignore[arg-type]
 
-    def sign_in(self, username: str, password: str | None = None) -> httpx.Client:
+    def sign_in(self, username: str) -> httpx.Client:
         """A browser signed in as ``username`` (follows redirects)."""
         browser = self.client(follow_redirects=True)
-        form = browser.get("/login")
-        answer = browser.post(
-            "/login",
-            data={
-                "username": username,
-                "password": password or PASSWORDS[username],
-                "csrf_token": csrf_of(form),
-                "next": "/",
-            },
-        )
+        answer = post_login(browser, username)
         assert answer.status_code == 200, answer.text
         return browser
+
+
+def post_login(client: httpx.Client, username: str, next_path: str = "/") -> httpx.Response:
+    """Open the sign-in form (at ``/login?next=…``) and post ``username``'s password."""
+    form = client.get("/login", params={"next": next_path})
+    return client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": PASSWORDS[username],
+            "csrf_token": csrf_of(form),
+            "next": next_path,
+        },
+    )
 
 
 def csrf_of(page: httpx.Response) -> str:

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from pimsync.state._users import create_token
-from tests.web.conftest import PASSWORDS, Hub, csrf_of
+from tests.web.conftest import PASSWORDS, Hub, csrf_of, post_login
 
 PAGES = ["/", "/connections", "/runs"]
 API_READS = ["/api/v1/me", "/api/v1/connections", "/api/v1/jobs", "/api/v1/runs"]
@@ -70,16 +70,7 @@ def test_the_sign_in_form_needs_its_csrf_token(hub: Hub) -> None:
 
 def test_sign_in_sets_an_http_only_cookie_and_sign_out_ends_the_session(hub: Hub) -> None:
     with hub.client() as client:
-        form = client.get("/login?next=/runs")
-        signed = client.post(
-            "/login",
-            data={
-                "username": "val",
-                "password": PASSWORDS["val"],
-                "csrf_token": csrf_of(form),
-                "next": "/runs",
-            },
-        )
+        signed = post_login(client, "val", "/runs")
         assert signed.status_code == 303 and signed.headers["location"] == "/runs"
         cookie = signed.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -94,16 +85,7 @@ def test_sign_in_sets_an_http_only_cookie_and_sign_out_ends_the_session(hub: Hub
 
 def test_sign_in_never_redirects_off_site(hub: Hub) -> None:
     with hub.client() as client:
-        form = client.get("/login")
-        answer = client.post(
-            "/login",
-            data={
-                "username": "val",
-                "password": PASSWORDS["val"],
-                "csrf_token": csrf_of(form),
-                "next": "//evil.example.com/",
-            },
-        )
+        answer = post_login(client, "val", "//evil.example.com/")
     assert answer.headers["location"] == "/"
 
 

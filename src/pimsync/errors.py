@@ -83,7 +83,14 @@ class FatalDestinationError(PimsyncError):
 class JobLocked(PimsyncError):
     """Another run of the same job is in progress."""
 
-    def __init__(self, job: str, holder: str) -> None:
-        super().__init__(f"job {job!r} is already running ({holder}); wait for it to finish")
+    def __init__(self, job: str, holder: str, *, group: str | None = None) -> None:
+        if group is None:
+            text = f"job {job!r} is already running ({holder}); wait for it to finish"
+        else:
+            text = (
+                f"job {job!r} cannot start while {holder} (jobs of group {group!r} never "
+                "run at the same time); wait for it to finish"
+            )
+        super().__init__(text)
         self.job = job
         self.holder = holder

@@ -2,7 +2,8 @@
 
 A connector's reader implements :class:`Source` (pages of :class:`SourceRecord`); its
 writer implements :class:`Destination` (writes batches of :class:`Change`, answers
-one :class:`ItemResult` per change).
+one :class:`ItemResult` per change). A writer that only stages its batches (into import
+files, say) and hands them over at the end of the run is a :class:`StagedDestination`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 T = TypeVar("T")
 
@@ -104,4 +105,28 @@ class Destination(Protocol):
         Raises :class:`~pimsync.errors.TransientError` or
         :class:`~pimsync.errors.FatalDestinationError` when the batch as a whole failed.
         """
+        ...
+
+
+@runtime_checkable
+class StagedDestination(Destination, Protocol):
+    """A destination whose writes only stage records (e.g. into import files) until
+    :meth:`deliver` hands them over at the end of the run.
+
+    ``write`` answers for each record whether it could be staged (a record refused
+    there is rejected as usual). The engine commits nothing about staged records, nor
+    any watermark of their streams, before :meth:`deliver` returns: if delivery fails,
+    the next run sends them again.
+    """
+
+    def deliver(self) -> Sequence[str]:
+        """Hand the staged records over; lines for the run's report.
+
+        Raises :class:`~pimsync.errors.FatalDestinationError` (or another
+        :class:`~pimsync.errors.PimsyncError`) when the destination did not take them.
+        """
+        ...
+
+    def discard(self) -> None:
+        """Drop what was staged (the run failed or was a dry run)."""
         ...

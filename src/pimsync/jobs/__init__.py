@@ -7,6 +7,7 @@ from pimsync.connectors.base import (
     Op,
     Source,
     SourceRecord,
+    StagedDestination,
     Window,
 )
 from pimsync.jobs._engine import JobEngine, content_hash
@@ -28,6 +29,7 @@ __all__ = [
     "SilentObserver",
     "Source",
     "SourceRecord",
+    "StagedDestination",
     "StreamCounts",
     "StreamSpec",
     "Window",

@@ -7,6 +7,9 @@
   when every selected record has been loaded or recorded as failed.
 * Full runs reconcile deletions: records the run did not select follow the job's
   deletion policy.
+* A :class:`~pimsync.connectors.base.StagedDestination` only stages its batches; what
+  the engine would commit for them (hashes, xrefs, watermarks) waits in memory until
+  its ``deliver`` succeeds at the end of the run, so a failed delivery loses nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete
 
-from pimsync.connectors.base import Change, ItemResult, Op, SourceRecord
+from pimsync.connectors.base import Change, ItemResult, Op, SourceRecord, StagedDestination
 from pimsync.errors import JobLocked, PimsyncError, RejectedRecord
 from pimsync.jobs._pipeline import Loader, frozen_heap, prefetch_pages
 from pimsync.jobs._report import RunObserver, RunReport, RunStatus, SilentObserver, StreamCounts
@@ -68,6 +71,34 @@ class _Plan:
     gone: list[str] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _Staging:
+    """What waits for the staged destinations of a run: the destinations (in the order
+    they were first written to) and the commits and watermarks of their streams."""
+
+    destinations: list[StagedDestination] = field(default_factory=list)
+    written: list[tuple[_sync.Scope, list[_sync.Written], list[str]]] = field(default_factory=list)
+    watermarks: list[tuple[str, str, datetime]] = field(default_factory=list)
+
+    def add(self, destination: StagedDestination) -> None:
+        if not any(d is destination for d in self.destinations):
+            self.destinations.append(destination)
+
+    def count(self) -> int:
+        return sum(len(written) for _, written, _ in self.written)
+
+    def discard(self) -> None:
+        """Drop the staged records: nothing of them is committed."""
+        for destination in self.destinations:
+            try:
+                destination.discard()
+            except Exception:  # the run's own error matters more than this one
+                log.warning("discarding staged records failed", exc_info=True)
+        self.destinations.clear()
+        self.written.clear()
+        self.watermarks.clear()
+
+
 def _batched(records: Iterator[SourceRecord[Any]], size: int) -> Iterator[list[SourceRecord[Any]]]:
     while batch := list(islice(records, size)):
         yield batch
@@ -89,10 +120,18 @@ class JobEngine:
         """
         with self._db.begin() as conn:
             run_id = _runs.start_run(conn, spec.name, mode.value, dry_run)
-        lock = JobLock(self._db, spec.name, run_id, spec.lock_ttl)
+        locks = [JobLock(self._db, spec.name, run_id, spec.lock_ttl)]
+        if spec.exclusive_group is not None:
+            group = f"group:{spec.exclusive_group}"
+            locks.append(JobLock(self._db, group, run_id, spec.lock_ttl, job=spec.name))
+        taken: list[JobLock] = []
         try:
-            lock.acquire()
+            for lock in locks:
+                lock.acquire()
+                taken.append(lock)
         except JobLocked:
+            for lock in taken:
+                lock.release()
             with self._db.begin() as conn:
                 conn.execute(delete(runs).where(runs.c.id == run_id))
             raise
@@ -104,24 +143,50 @@ class JobEngine:
             started_at=datetime.now(UTC),
             notes=list(spec.notes),
         )
+        staging = _Staging()
         try:
             with frozen_heap():
                 for stream in spec.streams:
-                    _StreamRun(self._db, spec, stream, mode, dry_run, report, self._observer).run()
+                    _StreamRun(
+                        self._db, spec, stream, mode, dry_run, report, self._observer, staging
+                    ).run()
+                self._deliver(staging, report, dry_run)
             report.status = RunStatus.PARTIAL if report.totals().rejected else RunStatus.SUCCEEDED
         except PimsyncError as exc:
+            if staged := staging.count():
+                report.notes.append(
+                    f"{staged} staged record(s) were not delivered and nothing about them was "
+                    "stored: the next run sends them again"
+                )
+            staging.discard()
             report.status = RunStatus.FAILED
             report.error = str(exc)
             log.error("run %s of %s failed: %s", run_id, spec.name, exc)
         except BaseException as exc:
+            staging.discard()
             report.status = RunStatus.INTERRUPTED
             report.error = f"{type(exc).__name__}: {exc}"
             self._finish(report)
             raise
         finally:
-            lock.release()
+            for lock in reversed(taken):
+                lock.release()
         self._finish(report)
         return report
+
+    def _deliver(self, staging: _Staging, report: RunReport, dry_run: bool) -> None:
+        """Deliver what staged destinations hold, then commit what waited for it."""
+        if dry_run:
+            staging.discard()
+            return
+        for destination in staging.destinations:
+            report.notes.extend(destination.deliver())
+        staging.destinations.clear()
+        with self._db.begin() as conn:
+            for scope, written, had_failures in staging.written:
+                _sync.commit_written(conn, scope, written, report.run_id, had_failures)
+            for job, stream, value in staging.watermarks:
+                _sync.set_watermark(conn, job, stream, value, report.run_id)
 
     def _finish(self, report: RunReport) -> None:
         report.finished_at = datetime.now(UTC)
@@ -143,8 +208,14 @@ class _StreamRun:
         dry_run: bool,
         report: RunReport,
         observer: RunObserver,
+        staging: _Staging,
     ) -> None:
         self.db = db
+        self.staging = staging
+        destination = stream.destination
+        self.staged = isinstance(destination, StagedDestination) and not dry_run
+        if self.staged:
+            staging.add(destination)  # type: ignore[arg-type]
         self.job = job
         self.stream = stream
         self.dry_run = dry_run
@@ -195,7 +266,9 @@ class _StreamRun:
             raise
         finally:
             loader.close()
-        if not self.dry_run:
+        if self.staged:
+            self.staging.watermarks.append((self.job.name, self.stream.name, started))
+        elif not self.dry_run:
             with self.db.begin() as conn:
                 _sync.set_watermark(
                     conn, self.job.name, self.stream.name, started, self.report.run_id
@@ -359,9 +432,14 @@ class _StreamRun:
             c.key for c in batch.changes if (k := batch.known.get(c.key)) and k.failed_status
         ]
         self._add(done)  # stored with the batch, so the run's counts match its commits
+        if self.staged:
+            self.staging.written.append((self.scope, written, had_failures))
         try:
             with self.db.begin() as conn:
-                _sync.commit_written(conn, self.scope, written, self.report.run_id, had_failures)
+                if not self.staged:
+                    _sync.commit_written(
+                        conn, self.scope, written, self.report.run_id, had_failures
+                    )
                 if failures:
                     self._record_failures(conn, failures, batch.known)
                 _runs.update_counts(conn, self.report.run_id, self.report.as_counts())

@@ -51,7 +51,9 @@ class StreamSpec:
 @dataclass(frozen=True, slots=True)
 class JobSpec:
     """A job: streams run in order (e.g. categories before products). ``notes`` go into
-    the run's report as they are (e.g. why a flow built no streams)."""
+    the run's report as they are (e.g. why a flow built no streams). Jobs with the same
+    ``exclusive_group`` never run at the same time (e.g. the full and differential
+    product imports of one SFCC instance)."""
 
     name: str
     streams: Sequence[StreamSpec]
@@ -64,3 +66,4 @@ class JobSpec:
     lock_ttl: timedelta = timedelta(minutes=5)
     options: dict[str, Any] = field(default_factory=dict)
     notes: Sequence[str] = ()
+    exclusive_group: str | None = None

@@ -34,9 +34,13 @@ class JobLock:
     process on this host that no longer exists; a stale lock is taken over.
     """
 
-    def __init__(self, engine: Engine, name: str, run_id: int, ttl: timedelta) -> None:
+    def __init__(
+        self, engine: Engine, name: str, run_id: int, ttl: timedelta, *, job: str | None = None
+    ) -> None:
         self._engine = engine
         self.name = name
+        # A group lock (``job`` given) is named after the job that wants it in errors.
+        self._job = job
         self.run_id = run_id
         self._ttl = ttl
         self._host = socket.gethostname()
@@ -62,12 +66,23 @@ class JobLock:
                     )
             except IntegrityError:
                 if not self._remove_if_stale():
-                    raise JobLocked(self.name, self._holder()) from None
+                    raise self._locked() from None
                 continue
             self._beat = threading.Thread(target=self._heartbeat, daemon=True, name="lock-beat")
             self._beat.start()
             return
-        raise JobLocked(self.name, self._holder())
+        raise self._locked()
+
+    def _locked(self) -> JobLocked:
+        if self._job is None:
+            return JobLocked(self.name, self._holder())
+        row = self._row()
+        other = None
+        if row is not None and row[0] is not None:
+            with self._engine.connect() as conn:
+                other = conn.execute(select(runs.c.job).where(runs.c.id == row[0])).scalar()
+        holder = f"job {other!r} runs ({self._holder()})" if other else "another job runs"
+        return JobLocked(self._job, holder, group=self.name.removeprefix("group:"))
 
     def _row(self) -> tuple[int | None, str, int, datetime, datetime] | None:
         with self._engine.connect() as conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -113,6 +113,10 @@ def _message_from_json(body: object) -> str | None:
         return error
     if isinstance(error, dict):  # {"error": {"message": ...}} (several REST APIs)
         return _message_from_json(error)
+    fault = body.get("fault")  # SFCC OCAPI: {"fault": {"type": ..., "message": ...}}
+    if isinstance(fault, dict) and isinstance(fault.get("message"), str):
+        kind = fault.get("type")
+        return f"{kind}: {fault['message']}" if isinstance(kind, str) else fault["message"]
     return detail
 
 
@@ -263,7 +267,7 @@ class HttpClient:
         params: Mapping[str, str | int] | None = None,
         json: Any = None,
         data: Mapping[str, str] | None = None,
-        content: bytes | str | None = None,
+        content: bytes | str | Callable[[], Iterator[bytes]] | None = None,
         headers: Mapping[str, str] | None = None,
         expected: Collection[int] = (),
         idempotent: bool | None = None,
@@ -276,7 +280,8 @@ class HttpClient:
         ``idempotent`` defaults from the method; failures after which the server may have
         acted (5xx, dropped connection) are only retried for idempotent requests.
         With ``stream``, the body of the returned response is not read: iterate it, then
-        close the response.
+        close the response. ``content`` may be a function returning the body's chunks (a
+        large file sent without holding it in memory): it is called for each attempt.
 
         Raises :class:`TransientError` when retries are exhausted or not allowed,
         :class:`AuthenticationError` on a 401 that survives a credential refresh,
@@ -289,8 +294,9 @@ class HttpClient:
         failures = 0
         refreshed = False
         while True:
+            body = content() if callable(content) else content
             request = self._client.build_request(
-                method, url, params=params, json=json, data=data, content=content, headers=headers
+                method, url, params=params, json=json, data=data, content=body, headers=headers
             )
             require_https(request.url, allow_insecure_http=self._allow_insecure_http)
             if self._auth is not None:

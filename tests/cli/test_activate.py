@@ -23,6 +23,7 @@ from typer.testing import Result
 import pimsync.cli._activate as activate_module
 from pimsync.config._stored import connection_secrets
 from pimsync.connectors.akeneo import authorize_url, new_state, scopes_for
+from pimsync.runners.apps import prepare_activation
 from pimsync.runners.local import LocalRunner
 from pimsync.sandbox.akeneo import AkeneoSandbox, serve
 from pimsync.sandbox.akeneo._apps import App
@@ -309,3 +310,37 @@ def test_activation_needs_app_credentials(
     wrong_kind = invoke("connections", "activate", "files", "--no-browser")
     assert wrong_kind.exit_code == 2
     assert "only akeneo connections can be activated" in one_error_line(wrong_kind)
+
+
+def test_a_job_reading_through_an_akeneo_catalog_asks_for_read_catalogs(
+    activation: Activation, invoke: Invoke
+) -> None:
+    project = activation.folder / "pimsync.toml"
+    project.write_text(
+        PROJECT.format(
+            pim_url=activation.pim_url, client_id=activation.app.client_id, folder=activation.folder
+        )
+        + """
+[connections.shop]
+kind = "oro"
+url = "https://shop.example.com"
+client_id = "shop"
+
+[jobs.products]
+flow = "oro.products"
+source = "pim"
+destination = "shop"
+
+[jobs.products.options]
+akeneo_catalog = "0b0f6c1c-7d66-4cbb-9d6a-1f5e1d9d0c11"
+"""
+    )
+    imported = invoke("config", "import", str(project))
+    assert imported.exit_code == 0, imported.output
+    runner = LocalRunner(Settings())
+    try:
+        scopes = prepare_activation(runner, "pim").scopes.split()
+    finally:
+        runner.db.dispose()
+    assert "read_catalogs" in scopes
+    assert not [s for s in scopes if not s.startswith("read_")]

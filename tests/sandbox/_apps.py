@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 import httpx
 import pytest
 
+from pimsync.connectors.akeneo import AkeneoAppToken, exchange_code
 from pimsync.sandbox.akeneo._apps import App
 
 CALLBACK = "https://hub.example.com/akeneo/callback"
@@ -102,3 +103,14 @@ def activate(browser: Browser, app: App, scope: str, state: str = "s-123") -> st
     params = query_of(browser.callbacks[-1])
     assert params["state"] == state
     return params["code"]
+
+
+def app_token(base_url: str, app: App, scope: str) -> AkeneoAppToken:
+    """An App token for ``app`` on the sandbox at ``base_url``: the admin's consent in a
+    browser, then the code exchanged as pimsync does it."""
+    browser = Browser(base_url)
+    try:
+        code = activate(browser, app, scope)
+    finally:
+        browser.close()
+    return exchange_code(base_url, app.client_id, app.secret, code)

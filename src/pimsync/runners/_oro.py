@@ -13,7 +13,8 @@ configured alike agree on every field, price list and category.
   anything is written, both systems' metadata are read and the mapping validated: a
   mapping to an Oro field that does not exist refuses the run, naming the field. With
   ``catalog = "NAME"`` only the hub catalog's products (and values) are sent: see
-  :func:`catalog_selection`.
+  :func:`catalog_selection`. With ``akeneo_catalog = "<id>"`` the products are read
+  through that Akeneo catalog (Catalogs for Apps, an App connection).
 * ``oro.reference-entities`` — the brands: options of the brand attribute (or records of
   its reference entity) as Oro brands, addressed by ``externalId``.
 """
@@ -30,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field, model_validator
 from sqlalchemy import Engine
 
 from pimsync.catalogs import (
@@ -48,12 +49,16 @@ from pimsync.catalogs import (
 )
 from pimsync.config import CatalogConfig
 from pimsync.connectors.akeneo import (
+    AkeneoAppCatalogs,
+    AkeneoAppClient,
     AkeneoCatalog,
+    AkeneoCatalogProductSource,
     AkeneoClient,
     AkeneoProductModelSource,
     AkeneoProductSource,
     AkeneoSettings,
     ProductSearch,
+    catalog_page,
     download_media_file,
 )
 from pimsync.connectors.akeneo import connect as connect_akeneo
@@ -122,6 +127,9 @@ class OroJobOptions(MappingConfig):
       (6.1.10+, 7.0.2+). ``false`` turns it off; ``true`` on an older version is refused.
     * ``catalog`` — the hub catalog (``[catalogs.NAME]``) choosing which products and
       values ``oro.products`` sends; a disabled catalog sends nothing.
+    * ``akeneo_catalog`` — instead, the id of an Akeneo catalog (Catalogs for Apps) the
+      connection's App owns: Akeneo selects the products and trims their values; a
+      disabled one sends nothing. Not with ``catalog`` nor ``partition_by``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -133,6 +141,18 @@ class OroJobOptions(MappingConfig):
     textarea: Literal["text", "wysiwyg"] = "text"
     by_sku: bool | None = None
     catalog: str | None = None
+    akeneo_catalog: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_catalog(self) -> OroJobOptions:
+        if self.akeneo_catalog is not None and self.catalog is not None:
+            raise ValueError(
+                "catalog (a hub catalog) and akeneo_catalog (an Akeneo catalog) both choose "
+                "the products; set only one of them"
+            )
+        if self.akeneo_catalog is not None and self.partition_by is not None:
+            raise ValueError("partition_by does not apply when reading through akeneo_catalog")
+        return self
 
 
 def _options(ctx: Any, flow: str) -> OroJobOptions:
@@ -399,11 +419,14 @@ def catalog_selection(
     enabled_only: bool = False,
     name: str = "",
     also: Sequence[Criterion] = (),
+    local_only: bool = False,
 ) -> CatalogSelection:
     """Check ``spec`` against Akeneo's ``metadata`` (:class:`ConfigError` naming every
     unknown attribute, option…) and split it into Akeneo's search and local criteria,
     with the job's own ``families`` / ``enabled_only`` and the criteria ``also`` (the
-    destination's permitted trees, see :func:`destination_permissions`) added."""
+    destination's permitted trees, see :func:`destination_permissions`) added.
+    ``local_only``: nothing is pushed down (the products come from an Akeneo catalog,
+    which has its own selection), every criterion is checked locally."""
     try:
         check(spec, metadata)
     except ConfigError as exc:
@@ -418,6 +441,8 @@ def catalog_selection(
     merged = CatalogSpec.model_construct(
         criteria=(*own, *spec.criteria), value_filters=spec.value_filters, enabled=True
     )
+    if local_only:
+        return CatalogSelection(spec, ProductSearch(), tuple(merged.criteria), metadata)
     search, residual = push_down(merged, metadata)
     return CatalogSelection(spec, search, residual, metadata)
 
@@ -477,6 +502,32 @@ def _trims(
     return _then(permitted.product, selection.trim), _then(permitted.model, selection.trim_model)
 
 
+def _akeneo_catalog_enabled(ctx: Any, akeneo: AkeneoClient, catalog_id: str) -> bool:
+    """Whether the job's Akeneo catalog is enabled; when not, a run note says where to
+    enable it. Raises ConfigError without an App token, or for a catalog the App does
+    not own."""
+    if not isinstance(akeneo, AkeneoAppClient):
+        raise ConfigError(
+            f"job {ctx.job!r}: options.akeneo_catalog reads through Akeneo's Catalogs for "
+            f"Apps API, which needs an App token, but connection {ctx.source.name!r} signs "
+            "in with a password: set its app_client_id and activate the App with "
+            f"`pimsync connections activate {ctx.source.name}`"
+        )
+    try:
+        found = AkeneoAppCatalogs(akeneo).get(catalog_id)
+    except ConfigError as exc:
+        raise ConfigError(f"job {ctx.job!r}: {exc}") from None
+    if found.enabled:
+        return True
+    page = catalog_page(str(ctx.source.settings.url), found.id)
+    ctx.notes.append(
+        f"Akeneo catalog {found.name!r} ({found.id}) is disabled: nothing was read or "
+        f"written (a PIM user can enable it at {page})"
+    )
+    log.warning("job %s: Akeneo catalog %s is disabled; nothing to do", ctx.job, found.id)
+    return False
+
+
 def oro_products(ctx: Any) -> Sequence[StreamSpec]:
     source_settings: AkeneoSettings = ctx.source.settings
     dest_settings: OroSettings = ctx.destination.settings
@@ -492,13 +543,17 @@ def oro_products(ctx: Any) -> Sequence[StreamSpec]:
             log.warning("job %s: catalog %s is disabled; nothing to do", ctx.job, options.catalog)
             return []
     akeneo = connect_akeneo(source_settings, ctx.source.secrets)
+    if options.akeneo_catalog is not None and not _akeneo_catalog_enabled(
+        ctx, akeneo, options.akeneo_catalog
+    ):
+        return []
     oro = connect_oro(dest_settings, ctx.destination.secrets)
     selection: CatalogSelection | None = None
     metadata: AkeneoMetadata | None = None
     permitted: PermittedValues | None = None
     trees: PermittedTrees | None = None
     permissions = ctx.project.permissions.get(ctx.destination.name)
-    if catalog is not None or permissions is not None:
+    if catalog is not None or permissions is not None or options.akeneo_catalog is not None:
         # Without a catalog, the permitted trees still narrow the job's own search.
         spec = catalog.spec() if catalog is not None else CatalogSpec(enabled=True)
         metadata = _akeneo_metadata(AkeneoCatalog(akeneo), options, catalog_attributes(spec))
@@ -513,6 +568,8 @@ def oro_products(ctx: Any) -> Sequence[StreamSpec]:
             enabled_only=options.enabled_only,
             name=options.catalog or "",
             also=() if trees is None else (trees.criterion,),
+            # An Akeneo catalog selects by itself; the job's filters apply on top, locally.
+            local_only=options.akeneo_catalog is not None,
         )
     placed = _placed(ctx)
     mapper = build_mapper(akeneo, oro, options, ctx.job, placed, metadata)
@@ -524,14 +581,18 @@ def oro_products(ctx: Any) -> Sequence[StreamSpec]:
         price_lists=[i for p in mapper.plan.prices for i in p.price_lists.values()],
         by_sku=options.by_sku,
     )
-    if selection is None:
+    if selection is None or options.akeneo_catalog is not None:
         search = ProductSearch(
             enabled=True if options.enabled_only else None, families=tuple(options.families)
         )
     else:
         search = selection.search
     models = AkeneoProductModelSource(akeneo, search=search)
-    products = AkeneoProductSource(akeneo, search=search, partition_by=options.partition_by)
+    products: AkeneoProductSource | AkeneoCatalogProductSource
+    if options.akeneo_catalog is not None:
+        products = AkeneoCatalogProductSource(akeneo, options.akeneo_catalog)
+    else:
+        products = AkeneoProductSource(akeneo, search=search, partition_by=options.partition_by)
     trim_product, trim_model = _trims(selection, permitted)
     select_product, select_model = _selectors(selection, trees)
     return [

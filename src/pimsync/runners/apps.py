@@ -10,6 +10,7 @@ from pydantic import SecretStr
 
 from pimsync.config._app_token import store_app_token
 from pimsync.connectors.akeneo import (
+    CATALOG_READS,
     AkeneoAppToken,
     AkeneoSettings,
     authorize_url,
@@ -77,8 +78,11 @@ def prepare_activation(runner: LocalRunner, name: str) -> AppActivation:
             f"`pimsync connections add {name} --kind akeneo --replace … --secret "
             "app_client_secret`"
         )
-    flows = sorted({job.flow for job in project.jobs.values() if job.source == name})
-    return AppActivation(name, settings, secret, scopes_for(flows or DEFAULT_FLOWS))
+    jobs = [job for job in project.jobs.values() if job.source == name]
+    flows = {job.flow for job in jobs}
+    if any(job.options.get("akeneo_catalog") for job in jobs):
+        flows.add(CATALOG_READS)  # reading through an Akeneo catalog needs read_catalogs
+    return AppActivation(name, settings, secret, scopes_for(sorted(flows) or DEFAULT_FLOWS))
 
 
 def keep_token(runner: LocalRunner, activation: AppActivation, token: AkeneoAppToken) -> None:

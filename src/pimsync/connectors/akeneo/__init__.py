@@ -9,6 +9,9 @@
 * :class:`AkeneoProductSource` / :class:`AkeneoProductModelSource` — products and root
   product models for the job engine.
 * :func:`download_media_file` — media files into a content-addressed cache.
+* :class:`AkeneoAppCatalogs` / :class:`AkeneoCatalogProductSource` — Catalogs for Apps:
+  the App's catalogs and the products a catalog selects (:class:`CatalogDisabled` when
+  a PIM user has not enabled it).
 * :class:`AkeneoAppClient`, :func:`scopes_for`, :func:`authorize_url`,
   :func:`exchange_code` — App activation (authorization code) and App tokens.
 * :class:`AkeneoSettings`, :func:`connect`, :func:`check_akeneo` — the ``akeneo``
@@ -16,6 +19,7 @@
 """
 
 from ._app_auth import (
+    CATALOG_READS,
     FLOW_SCOPES,
     AkeneoAppClient,
     AkeneoAppToken,
@@ -27,33 +31,51 @@ from ._app_auth import (
     read_callback,
     scopes_for,
 )
+from ._app_catalogs import (
+    CATALOGS_PATH,
+    AkeneoAppCatalogs,
+    AppCatalog,
+    CatalogDisabled,
+    catalog_page,
+)
 from ._auth import TOKEN_PATH, AkeneoCredentials, AkeneoTokenFetcher
 from ._client import API, PAGE_SIZE, AkeneoClient, Edition, Page
 from ._media import CachedMedia, download_media_file
 from ._readers import STREAMS, AkeneoCatalog, EntityStream, parse_item
 from ._search import Completeness, ProductSearch, akeneo_datetime
 from ._settings import SECRET_FIELDS, AkeneoSettings, check_akeneo, connect
-from ._source import NO_FAMILY, AkeneoProductModelSource, AkeneoProductSource
+from ._source import (
+    NO_FAMILY,
+    AkeneoCatalogProductSource,
+    AkeneoProductModelSource,
+    AkeneoProductSource,
+)
 
 __all__ = [
     "API",
+    "CATALOGS_PATH",
+    "CATALOG_READS",
     "FLOW_SCOPES",
     "NO_FAMILY",
     "PAGE_SIZE",
     "SECRET_FIELDS",
     "STREAMS",
     "TOKEN_PATH",
+    "AkeneoAppCatalogs",
     "AkeneoAppClient",
     "AkeneoAppToken",
     "AkeneoCatalog",
+    "AkeneoCatalogProductSource",
     "AkeneoClient",
     "AkeneoCredentials",
     "AkeneoProductModelSource",
     "AkeneoProductSource",
     "AkeneoSettings",
     "AkeneoTokenFetcher",
+    "AppCatalog",
     "AppTokenFetcher",
     "CachedMedia",
+    "CatalogDisabled",
     "Completeness",
     "Edition",
     "EntityStream",
@@ -61,6 +83,7 @@ __all__ = [
     "ProductSearch",
     "akeneo_datetime",
     "authorize_url",
+    "catalog_page",
     "check_akeneo",
     "code_challenge",
     "connect",

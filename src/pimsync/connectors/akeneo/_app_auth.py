@@ -46,6 +46,7 @@ from ._client import PAGE_SIZE, AkeneoClient
 __all__ = [
     "APP_AUTHORIZE_PATH",
     "APP_TOKEN_PATH",
+    "CATALOG_READS",
     "FLOW_SCOPES",
     "AkeneoAppClient",
     "AkeneoAppToken",
@@ -89,7 +90,11 @@ FLOW_SCOPES: Mapping[str, tuple[str, ...]] = {
     ),
     # Catalogs for Apps: the App creates, reads and deletes its own catalogs.
     "catalogs": ("read_products", "read_catalogs", "write_catalogs", "delete_catalogs"),
+    # A products job reading through an Akeneo catalog (its option akeneo_catalog).
+    "akeneo-catalog": ("read_products", "read_catalogs"),
 }
+CATALOG_READS = "akeneo-catalog"
+"""The :data:`FLOW_SCOPES` entry of a job with the ``akeneo_catalog`` option."""
 
 
 def scopes_for(flows: Iterable[str], *, identify_user: bool = False) -> str:

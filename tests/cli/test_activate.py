@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
 import pytest
 from pydantic import SecretStr
 from typer.testing import Result
@@ -344,3 +345,50 @@ akeneo_catalog = "0b0f6c1c-7d66-4cbb-9d6a-1f5e1d9d0c11"
         runner.db.dispose()
     assert "read_catalogs" in scopes
     assert not [s for s in scopes if not s.startswith("read_")]
+
+
+def test_catalogs_flag_then_create_and_list_akeneo_catalogs(
+    activation: Activation, browser: Browser, invoke: Invoke
+) -> None:
+    join = activation.start("--catalogs")
+    state = activation.wait_for_state()
+    scopes = scopes_for(["akeneo.products", "catalogs"])
+    url = authorize_url(activation.pim_url, activation.app.client_id, scopes, state)
+    landed = browser.allow(browser.open(url))
+    assert landed.status_code == 200
+    result = join()
+    assert result.exit_code == 0, result.output
+    assert url in result.stdout  # the URL the command printed asks for the catalog scopes
+    granted = re.search(r"scopes: ([^)]*)\)", result.stdout)
+    assert granted is not None and {"write_catalogs", "delete_catalogs"} <= set(granted[1].split())
+
+    assert "no Akeneo catalogs yet" in invoke("catalogs", "akeneo-list", "pim").stdout
+    created = activation.check(invoke("catalogs", "akeneo-create", "pim", "Web shop"))
+    assert created.exit_code == 0, created.output
+    found = re.search(
+        r"^created Akeneo catalog ([0-9a-f-]{36}) \(Web shop\), disabled$", created.stdout, re.M
+    )
+    assert found is not None, created.stdout
+    catalog_id = found[1]
+    assert f"{activation.pim_url}/connect/apps/v1/catalogs/{catalog_id}" in created.stdout
+    assert f'akeneo_catalog = "{catalog_id}"' in created.stdout
+    owned = activation.pim.catalogs_api.get(catalog_id)
+    assert owned is not None and owned.name == "Web shop" and not owned.enabled
+    listed = orjson.loads(invoke("catalogs", "akeneo-list", "pim", "--json").stdout)
+    assert [(c["id"], c["name"], c["enabled"]) for c in listed] == [(catalog_id, "Web shop", False)]
+
+
+def test_akeneo_catalog_commands_need_an_app(
+    activation: Activation, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    added = invoke(
+        "connections", "add", "pwd", "--kind", "akeneo", "--set", f"url={activation.pim_url}",
+        "--set", "client_id=pimsync", "--set", "username=admin",
+        "--secret", "secret=env:PIM_SECRET", "--secret", "password=env:PIM_PASSWORD",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    monkeypatch.setenv("PIM_SECRET", "pimsync-secret")
+    monkeypatch.setenv("PIM_PASSWORD", "admin")
+    refused = invoke("catalogs", "akeneo-list", "pwd")
+    assert refused.exit_code == 2
+    assert "run `pimsync connections activate pwd --catalogs` first" in one_error_line(refused)

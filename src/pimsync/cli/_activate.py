@@ -110,10 +110,17 @@ def connections_activate(
         float,
         typer.Option("--timeout", min=1, help="Seconds to wait for the PIM's answer."),
     ] = 300.0,
+    catalogs: Annotated[
+        bool,
+        typer.Option(
+            "--catalogs",
+            help="Also ask to manage the App's Akeneo catalogs (pimsync catalogs akeneo-create).",
+        ),
+    ] = False,
 ) -> None:
     """Connect an akeneo connection to its PIM as an App; the token is stored encrypted."""
     session = session_of(ctx)
-    activation = prepare_activation(session.runner, name)
+    activation = prepare_activation(session.runner, name, catalogs=catalogs)
     with listen(port) as (callback_url, callback):
         state = new_state()
         url = activation.authorize_url(state)

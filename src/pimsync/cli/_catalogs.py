@@ -20,7 +20,7 @@ from pimsync.cli._exit import EXIT_OK, fail
 from pimsync.cli._session import Session, command_group, session_of
 from pimsync.config import CatalogConfig, ProjectConfig
 from pimsync.config._stored import remove_catalog, save_catalog
-from pimsync.connectors.akeneo import AkeneoCatalog
+from pimsync.connectors.akeneo import AkeneoAppCatalogs, AkeneoAppClient, AkeneoCatalog
 from pimsync.connectors.akeneo import connect as connect_akeneo
 from pimsync.errors import ConfigError
 from pimsync.runners._oro import (
@@ -441,3 +441,65 @@ def catalogs_preview(
     if limit and selected:
         session.say(f"first {min(limit, len(selected))}: {', '.join(selected[:limit])}")
     return EXIT_OK
+
+
+def _app_catalogs(session: Session, connection: str) -> AkeneoAppCatalogs:
+    runner = session.runner
+    endpoint = runner.endpoint(runner.project(), connection, "source")
+    if endpoint.kind != "akeneo":
+        raise ConfigError(f"connection {connection!r} is not an akeneo connection")
+    client = connect_akeneo(endpoint.settings, endpoint.secrets)
+    if not isinstance(client, AkeneoAppClient):
+        client.close()
+        raise ConfigError(
+            f"connection {connection!r} signs in with a password; Akeneo catalogs belong to "
+            f"Apps: run `pimsync connections activate {connection} --catalogs` first"
+        )
+    return AkeneoAppCatalogs(client)
+
+
+ConnArg = Annotated[str, typer.Argument(metavar="CONN", help="The akeneo connection (an App).")]
+
+
+@catalogs_app.command("akeneo-list")
+def catalogs_akeneo_list(
+    ctx: typer.Context,
+    connection: ConnArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The Akeneo catalogs of the App connected as CONN (their ids go in akeneo_catalog)."""
+    session = session_of(ctx)
+    catalogs = _app_catalogs(session, connection)
+    with catalogs.client:
+        found = catalogs.list()
+        rows = [
+            {"id": c.id, "name": c.name, "enabled": c.enabled, "page": catalogs.page_of(c.id)}
+            for c in found
+        ]
+    if as_json:
+        session.emit_json(rows)
+        return
+    if not rows:
+        session.say(f"no Akeneo catalogs yet: pimsync catalogs akeneo-create {connection} NAME")
+        return
+    for row in rows:
+        state = "enabled" if row["enabled"] else "disabled"
+        session.say(f"{row['id']}  {row['name']} ({state})  {row['page']}")
+
+
+@catalogs_app.command("akeneo-create")
+def catalogs_akeneo_create(
+    ctx: typer.Context,
+    connection: ConnArg,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The catalog's name in Akeneo.")],
+) -> None:
+    """Create an Akeneo catalog for the App connected as CONN (disabled until a PIM user
+    sets its criteria and enables it on the page printed)."""
+    session = session_of(ctx)
+    catalogs = _app_catalogs(session, connection)
+    with catalogs.client:
+        created = catalogs.create(name)
+        page = catalogs.page_of(created.id)
+    session.say(f"created Akeneo catalog {created.id} ({created.name}), disabled")
+    session.say(f"set its products and enable it in the PIM: {page}")
+    session.say(f'then read it in an oro.products job: akeneo_catalog = "{created.id}"')

@@ -91,6 +91,36 @@ def oro_command(
         _run_until_interrupted()
 
 
+@sandbox_app.command("sfcc")
+def sfcc_command(
+    xsd_folder: Annotated[
+        Path | None,
+        typer.Option(
+            "--xsd-folder",
+            help="Validate every imported file against the SFCC XSDs in this folder "
+            "(catalog.xsd, pricebook.xsd, ...); without it only structural checks run.",
+            exists=True,
+            file_okay=False,
+        ),
+    ] = None,
+    size_limit_mb: Annotated[
+        int, typer.Option("--size-limit-mb", min=1, help="Largest WebDAV upload (413 above).")
+    ] = 200,
+    port: Annotated[int, typer.Option("--port", help="TCP port (0: any free port).")] = 8083,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Serve a local B2C Commerce instance (token, WebDAV, site-archive import job)."""
+    from pimsync.sandbox.sfcc import SfccSandbox, serve
+
+    sandbox = SfccSandbox(xsd_folder=xsd_folder, size_limit=size_limit_mb * 1024 * 1024)
+    creds = sandbox.client
+    with serve(sandbox, host=host, port=port) as base_url:
+        checks = f"XSDs from {xsd_folder}" if xsd_folder else "structural checks only"
+        typer.echo(f"SFCC sandbox ({checks}) at {base_url}")
+        typer.echo(f"  client_id={creds.client_id} client_secret={creds.client_secret}")
+        _run_until_interrupted()
+
+
 def _run_until_interrupted(every: float = 2.0) -> None:
     """Wait for Ctrl-C, keeping the garbage collector off the sandbox's records.
 

@@ -56,8 +56,11 @@ class AppActivation:
         )
 
 
-def prepare_activation(runner: LocalRunner, name: str) -> AppActivation:
-    """The activation of connection ``name``; :class:`ConfigError` says what is missing."""
+def prepare_activation(runner: LocalRunner, name: str, *, catalogs: bool = False) -> AppActivation:
+    """The activation of connection ``name``; :class:`ConfigError` says what is missing.
+
+    ``catalogs`` also asks for the scopes to create and delete the App's Akeneo
+    catalogs (`pimsync catalogs akeneo-create`)."""
     project = runner.project()
     endpoint = runner.endpoint(project, name)
     if endpoint.kind != "akeneo":
@@ -82,6 +85,8 @@ def prepare_activation(runner: LocalRunner, name: str) -> AppActivation:
     flows = {job.flow for job in jobs}
     if any(job.options.get("akeneo_catalog") for job in jobs):
         flows.add(CATALOG_READS)  # reading through an Akeneo catalog needs read_catalogs
+    if catalogs:
+        flows.add("catalogs")
     return AppActivation(name, settings, secret, scopes_for(sorted(flows) or DEFAULT_FLOWS))
 
 

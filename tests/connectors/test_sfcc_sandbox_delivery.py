@@ -9,8 +9,14 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from pimsync.connectors.sfcc import ArchiveEntry, SfccClient, SfccSettings, build_archives
-from pimsync.errors import FatalDestinationError
+from pimsync.connectors.sfcc import (
+    ArchiveEntry,
+    SfccClient,
+    SfccSettings,
+    build_archives,
+    check_sfcc,
+)
+from pimsync.errors import AuthenticationError, ConfigError, FatalDestinationError
 from pimsync.sandbox.sfcc import SfccSandbox, serve
 
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "sfcc"
@@ -102,3 +108,26 @@ def test_an_instance_refusing_file_name_gets_the_parameters_form(
 ) -> None:
     strict = SfccSandbox(xsd_folder=XSD, accept_file_name=False, import_delay=0.05)
     assert deliver(strict, samples, tmp_path) == "OK"
+
+
+def test_the_connection_check_says_what_works(tmp_path: Path) -> None:
+    if not (XSD / "catalog.xsd").is_file():
+        pytest.skip(f"SFCC XSDs not found under {XSD}")
+    sandbox = SfccSandbox()
+    secrets = {"client_secret": SecretStr(sandbox.client.client_secret)}
+    with serve(sandbox) as url:
+        settings = SfccSettings(
+            url=url, account_manager_url=url, client_id=sandbox.client.client_id, xsd_folder=XSD
+        )
+        lines = check_sfcc(settings, secrets)
+        with pytest.raises(AuthenticationError, match="invalid_client"):
+            check_sfcc(settings, {"client_secret": SecretStr("wrong")})
+    assert lines[0].startswith(f"XSD folder {XSD}: catalog.xsd")
+    assert lines[1] == f"Account Manager: token for API client {sandbox.client.client_id}"
+    assert lines[2].startswith("WebDAV Impex/src/instance: readable")
+    files_only = SfccSettings(deliver=False, output_dir=tmp_path / "out")
+    assert check_sfcc(files_only, {}) == [
+        f"output_dir {tmp_path / 'out'}: writable (files are not delivered)"
+    ]
+    with pytest.raises(ConfigError, match=r"lacks catalog\.xsd"):
+        check_sfcc(SfccSettings(deliver=False, output_dir=tmp_path, xsd_folder=tmp_path), {})

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pimsync.connectors.akeneo import SECRET_FIELDS, AkeneoSettings, check_akeneo
 from pimsync.connectors.oro import SECRET_FIELDS as ORO_SECRET_FIELDS
 from pimsync.connectors.oro import OroSettings, check_oro
+from pimsync.connectors.sfcc import SECRET_FIELDS as SFCC_SECRET_FIELDS
+from pimsync.connectors.sfcc import SfccSettings, check_sfcc
 from pimsync.errors import ConfigError
 
 
@@ -100,6 +102,14 @@ KINDS: dict[str, ConnectorKind] = {
             ("destination",),
             check_oro,
             secret_fields=ORO_SECRET_FIELDS,
+        ),
+        ConnectorKind(
+            "sfcc",
+            "a Salesforce B2C Commerce instance fed with import files (or a folder of them)",
+            SfccSettings,
+            ("destination",),
+            check_sfcc,
+            secret_fields=SFCC_SECRET_FIELDS,
         ),
     )
 }

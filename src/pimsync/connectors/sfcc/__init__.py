@@ -29,7 +29,7 @@ from pimsync.connectors.sfcc._model import (
 )
 from pimsync.connectors.sfcc._parts import DEFAULT_MAX_BYTES
 from pimsync.connectors.sfcc._schema import check_structure, load_schema, validate
-from pimsync.connectors.sfcc._settings import SECRET_FIELDS, SfccSettings
+from pimsync.connectors.sfcc._settings import SECRET_FIELDS, SfccSettings, check_sfcc
 from pimsync.connectors.sfcc._xml import (
     CatalogWriter,
     LibraryWriter,
@@ -67,6 +67,7 @@ __all__ = [
     "SfccVariationAttribute",
     "SfccVariationValue",
     "build_archives",
+    "check_sfcc",
     "check_structure",
     "load_schema",
     "validate",

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, model_validator
 
-__all__ = ["SECRET_FIELDS", "SfccSettings"]
+from pimsync.errors import ConfigError
+
+__all__ = ["SECRET_FIELDS", "SfccSettings", "check_sfcc"]
 
 SECRET_FIELDS = ("client_secret",)
 MB = 1024 * 1024
+_SCHEMAS = ("catalog.xsd", "pricebook.xsd", "library.xsd", "metadata.xsd", "xml.xsd")
 
 
 class SfccSettings(BaseModel):
@@ -63,3 +68,30 @@ class SfccSettings(BaseModel):
     @property
     def max_archive_bytes(self) -> int:
         return int(self.max_archive_mb * MB)
+
+
+def check_sfcc(settings: SfccSettings, secrets: Mapping[str, SecretStr]) -> list[str]:
+    """What works: the schema folder, the output folder or the instance (token, WebDAV)."""
+    from ._client import SfccClient
+
+    lines = []
+    if settings.xsd_folder is not None:
+        missing = [n for n in _SCHEMAS if not (settings.xsd_folder / n).is_file()]
+        if missing:
+            raise ConfigError(
+                f"xsd_folder {settings.xsd_folder} lacks {', '.join(missing)}: point it at the "
+                "folder holding SFCC's import schemas"
+            )
+        lines.append(f"XSD folder {settings.xsd_folder}: {', '.join(_SCHEMAS)}")
+    if not settings.deliver:
+        assert settings.output_dir is not None  # checked by the model
+        folder = settings.output_dir
+        parent = folder if folder.exists() else folder.parent
+        if not os.access(parent, os.W_OK):
+            raise ConfigError(f"output_dir {folder}: not writable")
+        return [*lines, f"output_dir {folder}: writable (files are not delivered)"]
+    secret = secrets.get("client_secret")
+    if secret is None or not secret.get_secret_value():
+        raise ConfigError("the sfcc connection needs its secret client_secret")
+    with SfccClient(settings, secret) as client:
+        return [*lines, *client.check()]

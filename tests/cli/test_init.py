@@ -65,10 +65,10 @@ def test_init_with_a_missing_project_file_says_so(home: Path, invoke: Invoke) ->
 def test_db_upgrade_and_status(home: Path, invoke: Invoke) -> None:
     upgraded = invoke("db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.stderr
-    assert "created at revision 0002" in upgraded.stdout
+    assert "created at revision 0003" in upgraded.stdout
 
     again = invoke("db", "upgrade")
-    assert "already at the newest revision 0002" in again.stdout
+    assert "already at the newest revision 0003" in again.stdout
 
     status = invoke("db", "status", "--json")
     assert status.exit_code == 0

@@ -60,12 +60,12 @@ def test_the_migrations_create_exactly_the_declared_tables(database_url: str) ->
     assert differences == []
 
 
-def test_upgrading_from_0001_keeps_the_data_and_adds_users(database_url: str) -> None:
+def test_upgrading_from_0001_keeps_the_data_adds_users_and_long_keys(database_url: str) -> None:
     engine = create_state_engine(database_url)
     upgrade(engine, "0001")
     with engine.begin() as conn:
         conn.execute(insert(runs).values(**_RUN))
-    with pytest.raises(StateStoreError, match="is at revision 0001, not 0002"):
+    with pytest.raises(StateStoreError, match="is at revision 0001, not 0003"):
         require_current_schema(engine)
     upgrade(engine)
     with engine.begin() as conn:
@@ -73,6 +73,9 @@ def test_upgrading_from_0001_keeps_the_data_and_adds_users(database_url: str) ->
         add_user(conn, "ada", "long-enough-1", Role.ADMIN)
     with engine.connect() as conn:
         assert authenticate(conn, "ada", "long-enough-1") is not None
+    long_key = "assignments:storefront:SKU-1:" + ",".join(f"category-{n}" for n in range(100))
+    replace_cross_references(engine, "shop", "assignments", {"SKU-1": long_key})
+    assert cross_references(engine, "shop", "assignments") == {"SKU-1": long_key}
     engine.dispose()
 
 

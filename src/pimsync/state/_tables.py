@@ -137,7 +137,8 @@ xrefs = Table(
     Column("connection", String(100), primary_key=True),
     Column("entity", String(100), primary_key=True),
     Column("source_key", String(255), primary_key=True),
-    Column("dest_key", String(255), nullable=False),
+    # Text: a key may list what the destination holds for the record (SFCC assignments).
+    Column("dest_key", Text, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     # No reverse (dest_key) index yet: nothing looks xrefs up by destination key, and a
     # (connection, entity, …) index tempts PostgreSQL away from the primary key.

@@ -16,7 +16,13 @@ from sqlalchemy import Engine
 
 from pimsync.connectors.memory import MemorySource
 from pimsync.connectors.sfcc import SfccSettings
-from pimsync.connectors.sfcc._destination import SfccImport, Staged, Target
+from pimsync.connectors.sfcc._destination import (
+    ProductAssignments,
+    ProductPrices,
+    SfccImport,
+    Staged,
+    Target,
+)
 from pimsync.connectors.sfcc._model import (
     SfccAssignment,
     SfccCategory,
@@ -204,3 +210,75 @@ def test_without_delivery_the_files_land_in_the_output_folder(shop: Shop) -> Non
         "pimsync-files/pricebooks/pricebooks.xml",
     ]
     assert skus(shop) == set()  # nothing went to the instance
+
+
+def test_a_differential_run_removes_assignments_and_prices_a_product_lost(
+    shop: Shop,
+) -> None:
+    def places(data: dict[str, Any]) -> Staged:
+        cats = tuple(data["categories"])
+        return Staged.of(
+            Target.STOREFRONT, ProductAssignments(data["sku"], cats, cats[0] if cats else None)
+        )
+
+    def prices(data: dict[str, Any]) -> Staged:
+        amounts = {c: Decimal(a) for c, a in data["prices"].items()}
+        return Staged.of(Target.PRICEBOOK, ProductPrices(data["sku"], amounts))
+
+    source = MemorySource(
+        {
+            f"SKU-{i}": {
+                "sku": f"SKU-{i}",
+                "categories": ["shoes", "sale"],
+                "prices": {"USD": "10", "EUR": "9"},
+            }
+            for i in range(3)
+        },
+        page_size=2,
+    )
+    source.tick(3600)
+    cats = MemorySource({c: {"code": c} for c in ("shoes", "sale", "boots")}, page_size=5)
+    cats.tick(3600)
+
+    def job() -> JobSpec:
+        books = [SfccPricebook("usd-list-prices", "USD"), SfccPricebook("eur-list-prices", "EUR")]
+        secret = {"client_secret": SecretStr(shop.sb.client.client_secret)}
+        stem = f"pimsync-diff-{source.clock().timestamp()}"
+        dest = SfccImport(
+            settings_for(shop.url, shop.sb), secret, shop.tmp / "work", stem=stem, pricebooks=books
+        )
+        category = StreamSpec(
+            "categories", cats,
+            dest, lambda d: Staged.of(Target.STOREFRONT, SfccCategory(d["code"], parent="root")),
+            "sfcc", "category",
+        )  # fmt: skip
+        return JobSpec(
+            "store",
+            [
+                category,
+                StreamSpec("assignments", source, dest, places, "sfcc", "assignments"),
+                StreamSpec("prices", source, dest, prices, "sfcc", "prices"),
+            ],
+            deletion_policy=DeletionPolicy.DELETE,
+            overlap=timedelta(seconds=1),
+        )
+
+    assert JobEngine(shop.db).run(job(), Mode.FULL).status is RunStatus.SUCCEEDED
+    first = {(a.product_id, a.category_id): a for a in shop.sb.instance.assignments(STOREFRONT)}
+    assert first[("SKU-1", "shoes")].primary is True
+    assert not first[("SKU-1", "sale")].primary
+    source.put("SKU-1", {"sku": "SKU-1", "categories": ["boots"], "prices": {"USD": "12"}})
+    source.tick(3600)
+    cats.tick(3600)
+
+    report = JobEngine(shop.db).run(job())  # differential
+
+    assert report.status is RunStatus.SUCCEEDED, report.error
+    assert report.streams["assignments"].updated == 1
+    placed = {(a.product_id, a.category_id) for a in shop.sb.instance.assignments(STOREFRONT)}
+    assert ("SKU-1", "boots") in placed
+    assert ("SKU-1", "shoes") not in placed and ("SKU-1", "sale") not in placed
+    assert ("SKU-0", "shoes") in placed
+    assert shop.sb.instance.price("usd-list-prices", "SKU-1") == Decimal("12")
+    assert shop.sb.instance.price("eur-list-prices", "SKU-1") is None
+    assert shop.sb.instance.price("eur-list-prices", "SKU-0") == Decimal("9")

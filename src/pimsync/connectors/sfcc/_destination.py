@@ -22,9 +22,10 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -67,8 +68,30 @@ class Target(StrEnum):
     METADATA = "metadata"
 
 
+@dataclass(frozen=True, slots=True)
+class ProductAssignments:
+    """Every storefront category of one product. The destination assigns these and
+    removes (``mode="delete"``) those it assigned before that are no longer listed: the
+    destination key remembers them."""
+
+    product_id: str
+    categories: tuple[str, ...]
+    primary: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPrices:
+    """One product's price per currency; a currency it had before and no longer has is
+    removed from that currency's pricebook."""
+
+    product_id: str
+    amounts: Mapping[str, Decimal]
+
+
 SfccRecord = (
-    SfccProduct
+    ProductAssignments
+    | ProductPrices
+    | SfccProduct
     | SfccCategory
     | SfccAssignment
     | SfccRecommendation
@@ -173,6 +196,10 @@ def dest_key(staged: Staged, settings: SfccSettings) -> str:
     catalog = (
         settings.master_catalog if staged.target is Target.MASTER else settings.storefront_catalog
     )
+    if isinstance(first, ProductAssignments):
+        return f"assignments:{catalog}:{first.product_id}:{','.join(first.categories)}"
+    if isinstance(first, ProductPrices):
+        return f"prices:{','.join(sorted(first.amounts))}:{first.product_id}"
     if isinstance(first, SfccProduct):
         ids = ",".join(r.product_id for r in staged.records if isinstance(r, SfccProduct))
         return f"product:{catalog}:{ids}"
@@ -198,6 +225,19 @@ def removal(key: str, op: Op, settings: SfccSettings) -> Staged | None:
     kind, _, rest = key.partition(":")
     catalog, _, item = rest.partition(":")
     target = Target.MASTER if catalog == settings.master_catalog else Target.STOREFRONT
+    if kind == "assignments":
+        if op is Op.DISABLE:
+            return None  # an offline product may keep its places in the catalog
+        product, gone = _listed(item)
+        deletions = tuple(SfccAssignment(product, c, mode="delete") for c in gone)
+        return Staged(target, deletions) if deletions else None
+    if kind == "prices":
+        if op is Op.DISABLE:
+            return None
+        currencies = [c for c in catalog.split(",") if c]
+        return Staged(
+            Target.PRICEBOOK, tuple(SfccPriceTable(item, c, mode="delete") for c in currencies)
+        )
     if kind == "product":
         ids = [i for i in item.split(",") if i]
         if op is Op.DISABLE:
@@ -218,6 +258,52 @@ def removal(key: str, op: Op, settings: SfccSettings) -> Staged | None:
         source, target_id, rec_type = item.split(":", 2)
         return Staged.of(target, SfccRecommendation(source, target_id, rec_type, mode="delete"))
     return None
+
+
+def _listed(item: str) -> tuple[str, list[str]]:
+    """``(product, [category…])`` of an ``assignments`` key's ``<product>:<c1>,<c2>``."""
+    product, _, listed = item.rpartition(":")
+    return product, [c for c in listed.split(",") if c]
+
+
+def expand(staged: Staged, previous: str | None) -> Staged:
+    """``staged`` with set payloads turned into SFCC records: the current assignments or
+    prices, and removals of what ``previous`` (the last destination key) listed that is
+    gone now."""
+    if not any(isinstance(r, ProductAssignments | ProductPrices) for r in staged.records):
+        return staged
+    records: list[SfccRecord] = []
+    before = (previous or "").split(":", 1)[0]
+    for record in staged.records:
+        if isinstance(record, ProductAssignments):
+            old = (
+                _listed(previous.split(":", 2)[2])[1]
+                if before == "assignments" and previous
+                else []
+            )
+            records += [
+                SfccAssignment(record.product_id, c, primary=True if c == record.primary else None)
+                for c in record.categories
+            ]
+            records += [
+                SfccAssignment(record.product_id, c, mode="delete")
+                for c in old
+                if c not in record.categories
+            ]
+        elif isinstance(record, ProductPrices):
+            old = previous.split(":")[1].split(",") if before == "prices" and previous else []
+            records += [
+                SfccPriceTable(record.product_id, currency, amount)
+                for currency, amount in sorted(record.amounts.items())
+            ]
+            records += [
+                SfccPriceTable(record.product_id, c, mode="delete")
+                for c in old
+                if c and c not in record.amounts
+            ]
+        else:
+            records.append(record)
+    return Staged(staged.target, tuple(records))
 
 
 class SfccImport:
@@ -266,6 +352,9 @@ class SfccImport:
             if not isinstance(staged, Staged) or not staged.records:
                 return ItemResult(change.key, error="nothing to write for this record")
             key = dest_key(staged, self.settings)
+            staged = expand(staged, change.dest_key)
+            if not staged.records:  # e.g. a product in no storefront category, never was
+                return ItemResult(change.key, dest_key=key)
         else:
             key = change.dest_key or ""
             found = removal(key, change.op, self.settings)

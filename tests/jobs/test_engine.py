@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -418,3 +419,20 @@ def test_malformed_source_record_is_reported_then_parked_not_retried_forever(
     assert third.streams["products"].skipped_parked == 1
     with state_db.connect() as conn:
         assert [(f.key, f.status) for f in _runs.list_failed(conn)] == [("line 7", "parked")]
+
+
+def test_a_complete_stream_reconciles_deletions_in_differential_runs(state_db: Engine) -> None:
+    source, dest = make_source(4), MemoryDestination()
+    job = make_job(source, dest, policy=DeletionPolicy.DELETE)
+    complete = replace(job, streams=[replace(job.streams[0], complete=True)])
+    JobEngine(state_db).run(complete, Mode.FULL)
+    source.remove("p0002")
+    source.tick(3600)
+
+    plain = JobEngine(state_db).run(job)  # a differential run sees no deletion
+    assert plain.streams["products"].deleted == 0
+    report = JobEngine(state_db).run(complete)  # differential, but the stream is complete
+
+    assert report.streams["products"].deleted == 1
+    assert "p0002" not in dest.items and len(dest.items) == 3
+    assert not any("ran as a full run" in n for n in report.notes)

@@ -225,7 +225,7 @@ class _StreamRun:
         self.counts = report.streams.setdefault(stream.name, StreamCounts())
         self.batch_size = stream.batch_size or job.batch_size
         self.mode = mode
-        self.full = mode is Mode.FULL
+        self.full = mode is Mode.FULL or stream.complete
 
     # -- the stream as a whole -------------------------------------------------------
 

@@ -35,7 +35,8 @@ class StreamSpec:
     ``select`` keeps the records the destination's catalog wants; ``map`` turns a
     source record into the destination's payload and may raise
     :class:`~pimsync.errors.RejectedRecord`. Hashes are kept per job and stream;
-    xrefs per ``connection`` (the destination) and ``entity``.
+    xrefs per ``connection`` (the destination) and ``entity``. A ``complete`` stream is
+    read whole and reconciled in every run.
     """
 
     name: str
@@ -46,6 +47,9 @@ class StreamSpec:
     entity: str
     select: Selector | None = None
     batch_size: int | None = None
+    # The source always gives every record (a small list such as categories): each run
+    # reads it whole and applies the deletion policy to what is gone, differential too.
+    complete: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,7 @@ from ._source import (
     AkeneoProductModelSource,
     AkeneoProductSource,
 )
+from ._trees import AkeneoModelTreeSource, ModelTree
 
 __all__ = [
     "API",
@@ -68,6 +69,7 @@ __all__ = [
     "AkeneoCatalogProductSource",
     "AkeneoClient",
     "AkeneoCredentials",
+    "AkeneoModelTreeSource",
     "AkeneoProductModelSource",
     "AkeneoProductSource",
     "AkeneoSettings",
@@ -79,6 +81,7 @@ __all__ = [
     "Completeness",
     "Edition",
     "EntityStream",
+    "ModelTree",
     "Page",
     "ProductSearch",
     "akeneo_datetime",

@@ -85,6 +85,7 @@ class AkeneoMetadata:
     * ``model_parents`` — product model code → parent model code (None for a root
       model): how a variant product finds its root model.
     * ``model_categories`` — product model code → its categories.
+    * ``family_attributes`` — family code → the attributes its products have.
     """
 
     attributes: Mapping[str, AkeneoAttribute]
@@ -97,6 +98,7 @@ class AkeneoMetadata:
     currencies: tuple[str, ...] = ()
     model_parents: Mapping[str, str | None] = field(default_factory=dict)
     model_categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    family_attributes: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def from_model(
@@ -146,6 +148,7 @@ class AkeneoMetadata:
             currencies=tuple(sorted(c.code for c in currencies if c.enabled)),
             model_parents={m.code: m.parent for m in product_models},
             model_categories={m.code: m.categories for m in product_models},
+            family_attributes={f.code: frozenset(f.attributes) for f in families},
         )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from pimsync.connectors.sfcc._model import (
+    CustomValue,
     SfccImageGroup,
     SfccPageAttributes,
     SfccProduct,
@@ -84,6 +85,32 @@ def _links(
     return links
 
 
+def _languages(mapping: SfccMapping) -> list[str]:
+    return ["x-default", *(sfcc_locale(locale) for locale in mapping.locales)]
+
+
+def _clear_emptied(
+    customs: dict[str, CustomValue],
+    in_family: frozenset[str],
+    metadata: AkeneoMetadata,
+    mapping: SfccMapping,
+) -> None:
+    """Send "" for each custom attribute of the record's family that has no value (in
+    a locale): the import merges, so only an explicit empty value clears what an
+    earlier import set. Attributes outside the family never had a value to clear."""
+    for code in mapping.custom_attributes or ():
+        if code not in in_family or code not in metadata.attributes:
+            continue
+        attribute_id = mapping.custom_id(code)
+        found = customs.get(attribute_id)
+        if not metadata.attributes[code].localizable:
+            if found is None:
+                customs[attribute_id] = ""
+            continue
+        given = found if isinstance(found, Mapping) else {}
+        customs[attribute_id] = {**dict.fromkeys(_languages(mapping), ""), **given}
+
+
 def _record(
     key: str,
     product_id: str,
@@ -95,8 +122,10 @@ def _record(
     online: bool | None,
     axes: frozenset[str],
     exclude: frozenset[str] = frozenset(),
+    family: str | None = None,
 ) -> SfccProduct:
     system = mapping.system_attributes
+    in_family = metadata.family_attributes.get(family or "", frozenset())
 
     def texts(code: str | None) -> dict[str, str]:
         return localized(values, code, metadata, mapping)
@@ -114,24 +143,37 @@ def _record(
     customs = custom_attributes(key, values, metadata, mapping, axes=axes)
     for code in exclude:
         customs.pop(mapping.custom_id(code), None)
+    _clear_emptied(customs, in_family - exclude, metadata, mapping)
     classification = None
     if mapping.classification_catalog is not None:
         classification = next((c for c in categories if c in metadata.categories), None)
+
+    def cleared(code: str | None, found: dict[str, str]) -> dict[str, str]:
+        """``found``, with "" for each locale left empty of a family attribute (which
+        clears a value sent before: the import merges)."""
+        if code is None or code not in in_family:
+            return found
+        return {**dict.fromkeys(_languages(mapping), ""), **found}
+
+    def scalar(code: str | None) -> str | None:
+        found = text(code)
+        return "" if found is None and code is not None and code in in_family else found
+
     return SfccProduct(
         product_id=product_id,
         display_name=texts(system.name),
-        short_description=texts(system.short_description),
-        long_description=texts(system.long_description),
-        ean=text(system.ean),
-        upc=text(system.upc),
+        short_description=cleared(system.short_description, texts(system.short_description)),
+        long_description=cleared(system.long_description, texts(system.long_description)),
+        ean=scalar(system.ean),
+        upc=scalar(system.upc),
         online=online if mapping.online_from_enabled else None,
         image_groups=[
             SfccImageGroup(view, paths) for view, paths in _images(key, values, metadata, mapping)
         ],
         tax_class_id=text(system.tax_class_id),
-        brand=text(system.brand),
-        manufacturer_name=text(system.manufacturer_name),
-        manufacturer_sku=text(system.manufacturer_sku),
+        brand=scalar(system.brand),
+        manufacturer_name=scalar(system.manufacturer_name),
+        manufacturer_sku=scalar(system.manufacturer_sku),
         page_attributes=page if has_page else None,
         custom_attributes=customs,
         classification_category=classification,
@@ -165,6 +207,7 @@ def product(
         metadata,
         mapping,
         online=p.enabled,
+        family=p.family,
         axes=axis_codes(metadata),
     )
     links = _links(p, mapping, identifiers)
@@ -289,6 +332,7 @@ def master(
         metadata,
         mapping,
         online=any(c.enabled for c in variants),
+        family=model.family,
         axes=all_axes,
         exclude=frozenset(axes),
     )
@@ -319,6 +363,7 @@ def master(
                 metadata,
                 mapping,
                 online=any(c.enabled for c in variants if c.parent == code),
+                family=model.family,
                 axes=all_axes,
                 exclude=frozenset(variant.levels[1]) if len(variant.levels) > 1 else frozenset(),
             )

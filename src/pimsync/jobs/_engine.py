@@ -118,6 +118,7 @@ class JobEngine:
         ``failed`` and its error; :class:`JobLocked` is raised when another run of the
         job holds the lock. Anything else propagates after the run is marked.
         """
+        mode = spec.mode or mode
         with self._db.begin() as conn:
             run_id = _runs.start_run(conn, spec.name, mode.value, dry_run)
         locks = [JobLock(self._db, spec.name, run_id, spec.lock_ttl)]
@@ -221,7 +222,8 @@ class _StreamRun:
         self.dry_run = dry_run
         self.report = report
         self.observer = observer
-        self.scope = _sync.Scope(job.name, stream.name, stream.connection, stream.entity)
+        self.state = job.state_key or job.name
+        self.scope = _sync.Scope(self.state, stream.name, stream.connection, stream.entity)
         self.counts = report.streams.setdefault(stream.name, StreamCounts())
         self.batch_size = stream.batch_size or job.batch_size
         self.mode = mode
@@ -232,7 +234,7 @@ class _StreamRun:
     def run(self) -> None:
         self.observer.stream_started(self.stream.name)
         with self.db.connect() as conn:
-            watermark = _sync.get_watermark(conn, self.job.name, self.stream.name)
+            watermark = _sync.get_watermark(conn, self.state, self.stream.name)
             retry_keys = [] if self.full else _sync.pending_failures(conn, self.scope)
         if watermark is None and not self.full:
             self.full = True
@@ -267,12 +269,10 @@ class _StreamRun:
         finally:
             loader.close()
         if self.staged:
-            self.staging.watermarks.append((self.job.name, self.stream.name, started))
+            self.staging.watermarks.append((self.state, self.stream.name, started))
         elif not self.dry_run:
             with self.db.begin() as conn:
-                _sync.set_watermark(
-                    conn, self.job.name, self.stream.name, started, self.report.run_id
-                )
+                _sync.set_watermark(conn, self.state, self.stream.name, started, self.report.run_id)
         self.report.watermarks[self.stream.name] = started.isoformat()
         self.observer.stream_finished(self.stream.name, self.counts)
 

@@ -71,3 +71,9 @@ class JobSpec:
     options: dict[str, Any] = field(default_factory=dict)
     notes: Sequence[str] = ()
     exclusive_group: str | None = None
+    # Jobs with the same state key share what the engine keeps per job (hashes,
+    # watermarks, failed records): the full and differential variants of one import.
+    state_key: str | None = None
+    # Set for jobs that always run one way (e.g. a "full import" job): overrides the
+    # mode the run is started with.
+    mode: Mode | None = None

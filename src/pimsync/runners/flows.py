@@ -23,6 +23,7 @@ from pimsync.runners._oro import (
     oro_reference_entities,
     oro_structure,
 )
+from pimsync.runners._sfcc import SFCC_FLOWS, SfccJobOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,9 @@ class Endpoint:
 class FlowContext:
     """What a flow builds its streams from. ``db`` is the state store (flows read the
     cross-references other jobs keep); ``home`` holds caches such as downloaded media.
-    A flow appends to ``notes`` what the run's report should say (e.g. why it does nothing)."""
+    A flow appends to ``notes`` what the run's report should say (e.g. why it does nothing),
+    and may set in ``overrides`` the job's ``mode`` (a full-import job always runs full)
+    and ``exclusive_group`` (jobs that must never run at the same time)."""
 
     job: str
     config: JobConfig
@@ -49,6 +52,7 @@ class FlowContext:
     db: Engine | None = None
     home: Path | None = None
     notes: list[str] = field(default_factory=list)
+    overrides: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +219,10 @@ FLOWS: dict[str, Flow] = {
             ("oro",),
             OroJobOptions,
             oro_reference_entities,
+        ),
+        *(
+            Flow(name, description, ("akeneo",), ("sfcc",), SfccJobOptions, build)
+            for name, description, build in SFCC_FLOWS
         ),
     )
 }

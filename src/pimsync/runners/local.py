@@ -98,6 +98,9 @@ class LocalRunner:
             max_attempts=config.max_attempts or defaults.max_attempts,
             lock_ttl=timedelta(seconds=defaults.lock_ttl_seconds),
             notes=tuple(context.notes),
+            mode=context.overrides.get("mode"),
+            exclusive_group=context.overrides.get("exclusive_group"),
+            state_key=context.overrides.get("state_key"),
         )
 
     def run(

@@ -14,7 +14,10 @@ Removals: a record that left Akeneo (or the selection) is written again with
 assets); with the ``disable`` policy a product is set offline instead. The destination
 key of each staged record says what to remove: ``product:<catalog>:<id>[,<id>…]``,
 ``category:<catalog>:<id>``, ``assignment:<catalog>:<product>:<category>``,
-``price:<currency>:<product>``, ``content:<library>:<id>``, ``attribute:<type>:<id>``.
+``price:<currency>:<product>``, ``content:<library>:<id>``, ``attribute:<type>:<id>``;
+``assignments:<catalog>:<product>:<category>,…`` and ``prices:<currency>,…:<product>``
+list what a product has, so what it loses is removed; ``kept:…`` records are never
+removed (they add to records another job owns).
 """
 
 from __future__ import annotations
@@ -65,7 +68,8 @@ class Target(StrEnum):
     STOREFRONT = "storefront"
     PRICEBOOK = "pricebook"
     LIBRARY = "library"
-    METADATA = "metadata"
+    METADATA = "metadata"  # custom attributes of products
+    CONTENT_METADATA = "content-metadata"  # custom attributes of content assets
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +112,13 @@ class Staged:
 
     target: Target
     records: tuple[SfccRecord, ...]
+    # False for records that only add to what another job owns (e.g. a product's images):
+    # their removal is that job's business, so nothing is removed for them.
+    removable: bool = True
 
     @classmethod
-    def of(cls, target: Target, *records: SfccRecord) -> Staged:
-        return cls(target, tuple(records))
+    def of(cls, target: Target, *records: SfccRecord, removable: bool = True) -> Staged:
+        return cls(target, tuple(records), removable)
 
 
 @dataclass
@@ -147,6 +154,8 @@ class _Files:
             found = PricebookWriter(path, self.pricebooks, max_bytes=limit)
         elif target is Target.LIBRARY:
             found = LibraryWriter(path, self.settings.library, max_bytes=limit)
+        elif target is Target.CONTENT_METADATA:
+            found = MetadataWriter(path, "Content", max_bytes=limit)
         else:
             found = MetadataWriter(path, "Product", max_bytes=limit)
         self.writers[target] = found
@@ -170,6 +179,8 @@ class _Files:
             return f"pricebooks/pricebooks{suffix}.xml"
         if target is Target.LIBRARY:
             return f"libraries/{self.settings.library}/library{suffix}.xml"
+        if target is Target.CONTENT_METADATA:
+            return f"meta/content-objecttype-extensions{suffix}.xml"
         return f"meta/system-objecttype-extensions{suffix}.xml"
 
 
@@ -193,6 +204,8 @@ def _write(writer: Any, record: SfccRecord) -> None:
 def dest_key(staged: Staged, settings: SfccSettings) -> str:
     """What identifies ``staged`` on the instance (see the module docstring)."""
     first = staged.records[0]
+    if not staged.removable:
+        return f"kept:{staged.target.value}"
     catalog = (
         settings.master_catalog if staged.target is Target.MASTER else settings.storefront_catalog
     )
@@ -211,10 +224,11 @@ def dest_key(staged: Staged, settings: SfccSettings) -> str:
         return f"price:{first.currency}:{first.product_id}"
     if isinstance(first, SfccContentAsset):
         return f"content:{settings.library}:{first.content_id}"
+    kind = "Content" if staged.target is Target.CONTENT_METADATA else "Product"
     if isinstance(first, SfccAttributeDefinition):
-        return f"attribute:Product:{first.attribute_id}"
+        return f"attribute:{kind}:{first.attribute_id}"
     if isinstance(first, SfccAttributeGroup):
-        return f"group:Product:{first.group_id}"
+        return f"group:{kind}:{first.group_id}"
     return f"recommendation:{catalog}:{first.source_id}:{first.target_id}:{first.type}"
 
 

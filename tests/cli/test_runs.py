@@ -296,3 +296,37 @@ def test_requires_must_name_jobs_without_cycles(project: Project, invoke: Invoke
     unknown = invoke("config", "validate", "pimsync.toml")
     assert unknown.exit_code == 2
     assert "requires 'nope', which is not a job" in one_error_line(unknown)
+
+
+def test_run_chain_runs_the_required_jobs_first_and_stops_at_a_failure(
+    project: Project, invoke: Invoke
+) -> None:
+    text = (project.folder / "pimsync.toml").read_text()
+    second = f"""
+[connections.archive]
+kind = "directory"
+path = "{project.folder}/archive"
+
+[jobs.archive]
+flow = "files.products"
+source = "catalog"
+destination = "archive"
+requires = ["publish"]
+
+[jobs.archive.options]
+locale = "en_US"
+scope = "ecommerce"
+"""
+    (project.folder / "pimsync.toml").write_text(text + second)
+    assert invoke("config", "import", "pimsync.toml").exit_code == 0
+
+    alone = invoke("run", "archive", "--json")
+    assert orjson.loads(alone.stdout)["job"] == "archive"
+    chained = invoke("run", "archive", "--chain", "--json")
+    assert chained.exit_code == 0, chained.output
+    assert [d["job"] for d in orjson.loads(chained.stdout)] == ["publish", "archive"]
+
+    (project.folder / "catalog.jsonl").unlink()  # the required job now fails
+    stopped = invoke("run", "archive", "--chain")
+    assert stopped.exit_code == 3
+    assert "stopped before archive: publish" in one_error_line(stopped)

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from pimsync.cli._exit import EXIT_INTERRUPTED, exit_code_for_run, fail
+from pimsync.cli._exit import EXIT_FAILED, EXIT_INTERRUPTED, exit_code_for_run, fail
 from pimsync.cli._output import (
     STATUS_STYLE,
     fmt_seconds,
@@ -89,16 +89,33 @@ def run_command(
         typer.Option("--dry-run", help="Plan the changes and show them; write nothing."),
     ] = False,
     as_json: JsonOption = False,
+    chain: Annotated[
+        bool,
+        typer.Option(
+            "--chain",
+            help="First run the jobs JOB requires (its `requires`, in order), as "
+            "`pimsync schedule` does; stop at the first that fails.",
+        ),
+    ] = False,
 ) -> None:
     """Run a job once, in this process, and show what it did."""
     session = session_of(ctx)
     mode = Mode.FULL if full else Mode.DIFF
-    doc = execute(session, session.runner, job, mode, dry_run=dry_run)
+    jobs = session.runner.project().jobs
+    names = [*jobs[job].requires, job] if chain and job in jobs else [job]
+    docs = []
+    for name in names:
+        doc = execute(session, session.runner, name, mode, dry_run=dry_run)
+        docs.append(doc)
+        if not as_json:
+            render_run(session.out, doc)
+        if name != job and doc["status"] not in ("succeeded", "partial"):
+            if as_json:
+                session.emit_json(docs)
+            fail(f"stopped before {job}: {name} (run {doc['run_id']}) {doc['status']}", EXIT_FAILED)
     if as_json:
-        session.emit_json(doc)
-    else:
-        render_run(session.out, doc)
-    finish(doc)
+        session.emit_json(docs if chain else docs[0])
+    finish(docs[-1])
 
 
 @runs_app.command("list")

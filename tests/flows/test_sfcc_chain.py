@@ -207,3 +207,47 @@ def test_full_and_differential_product_jobs_never_overlap(systems: Systems) -> N
             JobEngine(systems.db).run(diff)
     finally:
         holder.release()
+
+
+def test_bad_products_are_rejected_alone_and_a_refused_delivery_fails_the_run(
+    systems: Systems,
+) -> None:
+    family = next(p for p in systems.store.products.values() if not p.get("parent"))["family"]
+    long_id = "X" * 120  # SFCC product ids take at most 100 characters
+    systems.pim.upsert_product(None, long_id, {"family": family})
+    systems.pim.upsert_product(None, "BAD-NAME", {"family": family, "values": {"name": [
+        {"locale": "en_US", "scope": None, "data": "bell \x07 character"}]}})  # fmt: skip
+    report = JobEngine(systems.db).run(
+        systems.job("3-2-1-full-import-master", "sfcc.full-import-master"), Mode.FULL
+    )
+    assert report.status is RunStatus.PARTIAL, report.error
+    assert report.streams["products"].rejected == 2
+    with systems.db.connect() as conn:
+        from pimsync.state._runs import list_items
+
+        messages = {i.key: i.message or "" for i in list_items(conn, report.run_id)}
+    by_identifier = {p["uuid"]: p["identifier"] for p in systems.store.products.values()}
+    named = {by_identifier[k]: m for k, m in messages.items()}
+    assert "100" in named[long_id]
+    assert "BAD-NAME" in named and "character" in named["BAD-NAME"]
+    held = set(systems.shop.instance.products(MASTER))
+    assert long_id not in held and "BAD-NAME" not in held
+    assert len(held) > 50  # the rest was delivered
+
+    systems.shop.size_limit = 100  # the instance now refuses the archive: 413
+    systems.pim.update_product("BAD-NAME", {"values": {"name": [
+        {"locale": "en_US", "scope": None, "data": "fixed"}]}})  # fmt: skip
+    failed = JobEngine(systems.db).run(
+        systems.job("3-1-1-differential-import-master", "sfcc.differential-import-master")
+    )
+    assert failed.status is RunStatus.FAILED
+    assert "Request Entity Too Large" in (failed.error or "")
+    assert "BAD-NAME" not in set(systems.shop.instance.products(MASTER))
+    systems.shop.size_limit = 200 * 1024 * 1024
+    again = JobEngine(systems.db).run(
+        systems.job("3-1-1-differential-import-master", "sfcc.differential-import-master")
+    )
+    # PARTIAL: the too-long id is retried (it fails again), the rest is sent again.
+    assert again.status is RunStatus.PARTIAL, again.error
+    assert again.streams["products"].rejected == 1
+    assert "BAD-NAME" in set(systems.shop.instance.products(MASTER))  # sent again, not lost

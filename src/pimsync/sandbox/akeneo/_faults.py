@@ -89,6 +89,46 @@ class Faults:
         return delay, chosen
 
 
+ErrorBody = Callable[[str, int], tuple[bytes, bytes]]
+"""``(path, status)`` → ``(body, content type)`` of an injected error, per sandbox."""
+
+
+async def apply_faults(
+    faults: Faults,
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    error_body: ErrorBody,
+) -> None:
+    """Apply the fault plan to one HTTP request: delay it, drop its connection, answer
+    an error as ``error_body`` shapes it, or pass it on to ``app``."""
+    path: str = scope["path"]
+    delay, rule = faults.take(path)
+    if delay:
+        await asyncio.sleep(delay)
+    if rule is None:
+        await app(scope, receive, send)
+    elif rule.kind == "drop":
+        dropper = faults.dropper
+        if dropper is None or not dropper(scope.get("client")):
+            raise ConnectionAbortedError("fault injection: drop the connection")
+    else:
+        body, content_type = error_body(path, rule.status)
+        headers = [(b"content-type", content_type), (b"content-length", b"%d" % len(body))]
+        if rule.status == 429 or rule.retry_after is not None:
+            seconds = 1.0 if rule.retry_after is None else rule.retry_after
+            text = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+            headers.append((b"retry-after", text.encode()))
+        await send({"type": "http.response.start", "status": rule.status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _akeneo_error(_path: str, status: int) -> tuple[bytes, bytes]:
+    body = orjson.dumps({"code": status, "message": _REASONS.get(status, "Injected fault")})
+    return body, b"application/json"
+
+
 class FaultMiddleware:
     """Counts requests per path, then applies the fault plan before the app sees them."""
 
@@ -101,29 +141,5 @@ class FaultMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        self.requests[path] += 1
-        delay, rule = self.faults.take(path)
-        if delay:
-            await asyncio.sleep(delay)
-        if rule is None:
-            await self.app(scope, receive, send)
-        elif rule.kind == "drop":
-            dropper = self.faults.dropper
-            if dropper is None or not dropper(scope.get("client")):
-                raise ConnectionAbortedError("fault injection: drop the connection")
-        else:
-            await _send_error(send, rule)
-
-
-async def _send_error(send: Send, rule: _Rule) -> None:
-    body = orjson.dumps(
-        {"code": rule.status, "message": _REASONS.get(rule.status, "Injected fault")}
-    )
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
-    if rule.status == 429 or rule.retry_after is not None:
-        seconds = 1.0 if rule.retry_after is None else rule.retry_after
-        text = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
-        headers.append((b"retry-after", text.encode()))
-    await send({"type": "http.response.start", "status": rule.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+        self.requests[scope["path"]] += 1
+        await apply_faults(self.faults, self.app, scope, receive, send, _akeneo_error)

@@ -6,13 +6,12 @@ the Akeneo sandbox; only the middleware that applies it differs.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pimsync.sandbox.akeneo._faults import Faults
+from pimsync.sandbox.akeneo._faults import Faults, apply_faults
 from pimsync.sandbox.oro._documents import JSON_API
 
 _TITLES = {
@@ -53,25 +52,8 @@ class OroFaultMiddleware:
         self.requests[path] += 1
         if scope.get("method", "GET") not in ("GET", "HEAD", "OPTIONS") and path != "/oauth2-token":
             self.writes[f"{scope['method']} {path}"] += 1
-        delay, rule = self.faults.take(path)
-        if delay:
-            await asyncio.sleep(delay)
-        if rule is None:
-            await self.app(scope, receive, send)
-        elif rule.kind == "drop":
-            dropper = self.faults.dropper
-            if dropper is None or not dropper(scope.get("client")):
-                raise ConnectionAbortedError("fault injection: drop the connection")
-        else:
-            await _send_error(send, rule.status, rule.retry_after)
+        await apply_faults(self.faults, self.app, scope, receive, send, _oro_error)
 
 
-async def _send_error(send: Send, status: int, retry_after: float | None) -> None:
-    body = fault_body(status)
-    headers = [(b"content-type", JSON_API.encode()), (b"content-length", b"%d" % len(body))]
-    if status == 429 or retry_after is not None:
-        seconds = 1.0 if retry_after is None else retry_after
-        text = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
-        headers.append((b"retry-after", text.encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+def _oro_error(_path: str, status: int) -> tuple[bytes, bytes]:
+    return fault_body(status), JSON_API.encode()

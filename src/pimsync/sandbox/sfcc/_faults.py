@@ -7,13 +7,12 @@ other sandboxes; only the middleware that applies it differs.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pimsync.sandbox.akeneo._faults import Faults
+from pimsync.sandbox.akeneo._faults import Faults, apply_faults
 
 OCAPI = "/s/-/dw/data/"
 _REASONS = {
@@ -45,33 +44,15 @@ class SfccFaultMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        self.requests[f"{scope['method']} {path}"] += 1
-        delay, rule = self.faults.take(path)
-        if delay:
-            await asyncio.sleep(delay)
-        if rule is None:
-            await self.app(scope, receive, send)
-        elif rule.kind == "drop":
-            dropper = self.faults.dropper
-            if dropper is None or not dropper(scope.get("client")):
-                raise ConnectionAbortedError("fault injection: drop the connection")
-        else:
-            await _send_error(send, path, rule.status, rule.retry_after)
+        self.requests[f"{scope['method']} {scope['path']}"] += 1
+        await apply_faults(self.faults, self.app, scope, receive, send, _sfcc_error)
 
 
-async def _send_error(send: Send, path: str, status: int, retry_after: float | None) -> None:
+def _sfcc_error(path: str, status: int) -> tuple[bytes, bytes]:
+    """An OCAPI fault document under OCAPI, plain text elsewhere (WebDAV, tokens)."""
     reason = _REASONS.get(status, "Injected fault")
     if path.startswith(OCAPI):
         version = path[len(OCAPI) :].split("/", 1)[0].replace("v", "", 1).replace("_", ".")
         body = ocapi_fault(version, "InternalServerErrorException", reason)
-        content_type = b"application/json;charset=UTF-8"
-    else:
-        body, content_type = reason.encode(), b"text/plain;charset=UTF-8"
-    headers = [(b"content-type", content_type), (b"content-length", b"%d" % len(body))]
-    if status == 429 or retry_after is not None:
-        seconds = 1.0 if retry_after is None else retry_after
-        text = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
-        headers.append((b"retry-after", text.encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+        return body, b"application/json;charset=UTF-8"
+    return reason.encode(), b"text/plain;charset=UTF-8"

@@ -22,45 +22,15 @@ from pimsync.mapping import (
     option_id,
 )
 from pimsync.model import (
-    Attribute,
-    AttributeOption,
-    Category,
-    Channel,
-    Currency,
-    Family,
-    FamilyVariant,
-    Locale,
-    MeasurementFamily,
     Product,
-    ProductModel,
 )
+from pimsync.sandbox.akeneo._catalogs_api import store_metadata
 from pimsync.sandbox.akeneo._demo import build_demo
 from pimsync.sandbox.akeneo._store import CatalogStore
 
 
 def metadata(store: CatalogStore) -> tuple[AkeneoMetadata, OroMetadata]:
-    akeneo = AkeneoMetadata.from_model(
-        attributes=[Attribute.from_akeneo(a) for a in store.attributes.values()],
-        options=[
-            AttributeOption.from_akeneo(o)
-            for options in store.attribute_options.values()
-            for o in options.values()
-        ],
-        families=[Family.from_akeneo(f) for f in store.families.values()],
-        family_variants=[
-            FamilyVariant.from_akeneo(v, family=family)
-            for family, variants in store.family_variants.items()
-            for v in variants.values()
-        ],
-        measurement_families=[
-            MeasurementFamily.from_akeneo(m) for m in store.measurement_families.values()
-        ],
-        categories=[Category.from_akeneo(c) for c in store.categories.values()],
-        channels=[Channel.from_akeneo(c) for c in store.channels.values()],
-        locales=[Locale.from_akeneo(loc) for loc in store.locales.values()],
-        currencies=[Currency.from_akeneo(c) for c in store.currencies.values()],
-        product_models=[ProductModel.from_akeneo(m) for m in store.product_models.values()],
-    )
+    akeneo = store_metadata(store)
     fields = [
         OroField(name, "enum", "manyToOne", enum_type=f"product{name}s", is_attribute=True)
         for name in ("color", "size")

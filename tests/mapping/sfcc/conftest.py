@@ -12,19 +12,13 @@ from pimsync.mapping.sfcc import SfccMapping
 from pimsync.model import (
     Attribute,
     AttributeGroup,
-    AttributeOption,
     Category,
-    Channel,
-    Currency,
-    Family,
-    FamilyVariant,
-    Locale,
-    MeasurementFamily,
     Product,
     ProductModel,
     ReferenceEntity,
     ReferenceEntityRecord,
 )
+from pimsync.sandbox.akeneo._catalogs_api import store_metadata
 from pimsync.sandbox.akeneo._demo import build_demo
 from pimsync.sandbox.akeneo._enterprise import add_enterprise_entities
 from pimsync.sandbox.akeneo._store import CatalogStore
@@ -66,28 +60,7 @@ def demo() -> Demo:
     attributes = [Attribute.from_akeneo(a) for a in store.attributes.values()]
     categories = [Category.from_akeneo(c) for c in store.categories.values()]
     models = [ProductModel.from_akeneo(m) for m in store.product_models.values()]
-    metadata = AkeneoMetadata.from_model(
-        attributes=attributes,
-        options=[
-            AttributeOption.from_akeneo(o)
-            for options in store.attribute_options.values()
-            for o in options.values()
-        ],
-        families=[Family.from_akeneo(f) for f in store.families.values()],
-        family_variants=[
-            FamilyVariant.from_akeneo(v, family=family)
-            for family, variants in store.family_variants.items()
-            for v in variants.values()
-        ],
-        measurement_families=[
-            MeasurementFamily.from_akeneo(m) for m in store.measurement_families.values()
-        ],
-        categories=categories,
-        channels=[Channel.from_akeneo(c) for c in store.channels.values()],
-        locales=[Locale.from_akeneo(loc) for loc in store.locales.values()],
-        currencies=[Currency.from_akeneo(c) for c in store.currencies.values()],
-        product_models=models,
-    )
+    metadata = store_metadata(store)
     return Demo(
         store=store,
         metadata=metadata,

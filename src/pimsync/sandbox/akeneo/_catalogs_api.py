@@ -41,12 +41,14 @@ from pimsync.model import (
     Channel,
     Currency,
     Family,
+    FamilyVariant,
     Locale,
     MeasurementFamily,
     Product,
+    ProductModel,
 )
 from pimsync.sandbox.akeneo._pages import ApiError, json_response
-from pimsync.sandbox.akeneo._store import Record
+from pimsync.sandbox.akeneo._store import CatalogStore, Record
 
 if TYPE_CHECKING:
     from pimsync.sandbox.akeneo._sandbox import AkeneoSandbox
@@ -111,9 +113,9 @@ class Catalog:
         )
 
 
-def sandbox_metadata(sb: AkeneoSandbox) -> AkeneoMetadata:
-    """The sandbox's structure as :mod:`pimsync.catalogs` reads it."""
-    store = sb.store
+def store_metadata(store: CatalogStore) -> AkeneoMetadata:
+    """The structure held in ``store`` as the hub's :class:`AkeneoMetadata` (what it
+    would read from this PIM)."""
     return AkeneoMetadata.from_model(
         attributes=[Attribute.from_akeneo(a) for a in store.attributes.values()],
         options=[
@@ -122,6 +124,11 @@ def sandbox_metadata(sb: AkeneoSandbox) -> AkeneoMetadata:
             for o in options.values()
         ],
         families=[Family.from_akeneo(f) for f in store.families.values()],
+        family_variants=[
+            FamilyVariant.from_akeneo(v, family=family)
+            for family, variants in store.family_variants.items()
+            for v in variants.values()
+        ],
         measurement_families=[
             MeasurementFamily.from_akeneo(m) for m in store.measurement_families.values()
         ],
@@ -129,7 +136,13 @@ def sandbox_metadata(sb: AkeneoSandbox) -> AkeneoMetadata:
         channels=[Channel.from_akeneo(c) for c in store.channels.values()],
         locales=[Locale.from_akeneo(loc) for loc in store.locales.values()],
         currencies=[Currency.from_akeneo(c) for c in store.currencies.values()],
+        product_models=[ProductModel.from_akeneo(m) for m in store.product_models.values()],
     )
+
+
+def sandbox_metadata(sb: AkeneoSandbox) -> AkeneoMetadata:
+    """The sandbox's structure as :mod:`pimsync.catalogs` reads it."""
+    return store_metadata(sb.store)
 
 
 def sandbox_requirements(sb: AkeneoSandbox) -> dict[str, dict[str, list[str]]]:

@@ -216,7 +216,10 @@ class SectionedParts:
             if chain is None:
                 chain = self._chain_ids[wrappers] = len(self._chains)
                 self._chains.append(wrappers)
-            self._spools.setdefault(index, _Spool()).add(item, chain)
+            spool = self._spools.get(index)
+            if spool is None:  # not setdefault: each _Spool opens a temporary file
+                spool = self._spools[index] = _Spool()
+            spool.add(item, chain)
             return
         if index < self._current:
             raise ValueError(

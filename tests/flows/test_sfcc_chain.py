@@ -31,7 +31,7 @@ XSD = (
     Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "sfcc" / "xsd"
 ).resolve()
 MASTER, STOREFRONT = "akeneo-master", "akeneo-storefront"
-# The connector's jobs in the order its documentation gives (job 6 is not built).
+# The connector's jobs in the order its documentation gives (job 6: test_sfcc_refinements).
 CHAIN = [
     ("1-import-attributes", "sfcc.import-attributes"),
     ("2-2-full-import-media-assets-pricebook", "sfcc.full-import-media-assets-pricebook"),

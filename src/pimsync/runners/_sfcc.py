@@ -20,7 +20,12 @@ differential, master and storefront) share an exclusive group, so they never ove
 | ``sfcc.full-import-storefront`` (3-2-4) | categories and every assignment |
 | ``sfcc.entity-import`` (4) | reference entity records as content assets |
 | ``sfcc.entity-record-grouping`` (5) | chosen entities' attributes in a content group |
-| ``sfcc.save-catalog-refinements`` (6) | not built: see docs/sfcc.md |
+| ``sfcc.save-catalog-refinements`` (6) | the storefront catalog's refinements, kept in the hub |
+
+Job 6 reads the storefront catalog back from the instance (an export) and keeps each
+category's refinement definitions in the hub; the storefront jobs write them into the
+categories they send, so merchants' refinements survive a recreated category or catalog
+(see :mod:`._sfcc_refinements`).
 
 Image binaries are not copied into the catalog's static folder: image paths are the
 Akeneo media file codes, for a catalog whose images are served from elsewhere.
@@ -30,7 +35,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -82,6 +87,7 @@ from pimsync.mapping.sfcc import (
 from pimsync.model import Product, ProductModel
 
 from ._oro import catalog_attributes, catalog_selection, job_catalog, read_akeneo_metadata
+from ._sfcc_refinements import HubRefinements, InstanceRefinements, saved_refinements
 
 __all__ = ["SFCC_FLOWS", "SfccJobOptions"]
 
@@ -434,12 +440,20 @@ def storefront(ctx: Any, *, full: bool) -> Sequence[StreamSpec]:
     job = _setup(ctx)
     reader = AkeneoCatalog(job.akeneo)
     placed = _storefront_categories(job)
+    # Merchants' refinements saved by job 6; other categories get none, so the
+    # instance keeps its own.
+    catalog_id = job.destination.settings.storefront_catalog
+    refinements = saved_refinements(ctx.db, ctx.destination.name, catalog_id)
 
     def categories() -> Iterator[tuple[str, Any]]:
         for page in reader.categories():
             for r in page:
                 if r.data is not None and r.data.code in placed:
-                    yield r.data.code, Staged.of(Target.STOREFRONT, category(r.data, job.mapping))
+                    found = category(r.data, job.mapping)
+                    saved = refinements.get(found.category_id)
+                    if saved is not None:
+                        found = replace(found, refinements=saved)
+                    yield r.data.code, Staged.of(Target.STOREFRONT, found)
 
     places = _assignments_record(job, placed)
     return [
@@ -515,11 +529,33 @@ def entity_grouping(ctx: Any) -> Sequence[StreamSpec]:
 
 
 def save_refinements(ctx: Any) -> Sequence[StreamSpec]:
-    raise ConfigError(
-        f"job {ctx.job!r}: sfcc.save-catalog-refinements is not built yet. pimsync never "
-        "sends refinement definitions, so a storefront import keeps those merchants set "
-        "on the instance; see docs/sfcc.md"
-    )
+    """Job 6: the storefront catalog's refinement definitions, exported from the
+    instance, kept in the hub for the storefront jobs. Raises :class:`ConfigError`
+    without a state store or the instance's credentials."""
+    _options(ctx)
+    _products_group(ctx)  # never read the catalog while a storefront import writes it
+    # Always differential: a category missing from the export keeps its saved refinements.
+    ctx.overrides["mode"] = Mode.DIFF
+    settings: SfccSettings = ctx.destination.settings
+    secret = ctx.destination.secrets.get("client_secret")
+    if settings.url is None or settings.client_id is None or secret is None:
+        raise ConfigError(
+            f"job {ctx.job!r} reads the storefront catalog from the instance: the sfcc "
+            "connection needs url, client_id and its secret client_secret"
+        )
+    if ctx.db is None:
+        raise ConfigError(f"job {ctx.job!r} keeps the refinements in the state store: none open")
+    name, catalog_id = ctx.destination.name, settings.storefront_catalog
+    return [
+        StreamSpec(
+            name="refinements",
+            source=InstanceRefinements(settings, secret, catalog_id),
+            destination=HubRefinements(ctx.db, name, catalog_id),
+            map=lambda xml: xml,
+            connection=name,
+            entity="category-refinements",
+        )
+    ]
 
 
 SFCC_FLOWS: tuple[tuple[str, str, Callable[[Any], Sequence[StreamSpec]]], ...] = (
@@ -580,7 +616,8 @@ SFCC_FLOWS: tuple[tuple[str, str, Callable[[Any], Sequence[StreamSpec]]], ...] =
     ),
     (
         "sfcc.save-catalog-refinements",
-        "6: not built yet (pimsync never overwrites refinements)",
+        "6: the storefront catalog's search refinements, read from the instance, kept "
+        "for the storefront jobs",
         save_refinements,
     ),
 )

@@ -1,5 +1,6 @@
 """Delivering import archives to an SFCC instance: Account Manager token, WebDAV upload,
-the ``sfcc-site-archive-import`` job through OCAPI, polling to its end.
+the ``sfcc-site-archive-import`` job through OCAPI, polling to its end; and reading a
+catalog back with ``sfcc-site-archive-export`` (job 6 saves merchants' refinements).
 
 One Account Manager API client (client credentials, HTTP Basic) gives a bearer token for
 both WebDAV and OCAPI; it lasts about 30 minutes and is fetched again before expiry or
@@ -16,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -38,6 +39,7 @@ from pimsync.errors import AuthenticationError, FatalDestinationError, RemoteErr
 from ._settings import SfccSettings
 
 __all__ = [
+    "EXPORT_JOB",
     "IMPORT_JOB",
     "TOKEN_PATH",
     "WEBDAV_IMPEX",
@@ -50,6 +52,7 @@ log = logging.getLogger("pimsync.sfcc")
 TOKEN_PATH = "/dwsso/oauth2/access_token"  # noqa: S105 - a URL path
 WEBDAV_IMPEX = "/on/demandware.servlet/webdav/Sites/Impex"
 IMPORT_JOB = "sfcc-site-archive-import"
+EXPORT_JOB = "sfcc-site-archive-export"
 _TERMINAL = frozenset({"finished", "aborted"})
 _POLL_FAILURES = 5  # polls that may fail in a row before the import is given up on
 _CHUNK = 1024 * 1024
@@ -58,11 +61,20 @@ _LOG_TAIL = 2000  # characters of a failed import's log put into the error
 
 @dataclass(frozen=True, slots=True)
 class Execution:
-    """One execution of the import job, as OCAPI reports it."""
+    """One execution of the import (or export) job, as OCAPI reports it."""
 
     id: str
     status: str
     document: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def job_id(self) -> str:
+        return str(self.document.get("job_id") or IMPORT_JOB)
+
+    @property
+    def work(self) -> str:
+        """What the job does, for messages: ``import`` or ``export``."""
+        return "export" if self.job_id == EXPORT_JOB else "import"
 
     @property
     def finished(self) -> bool:
@@ -212,9 +224,51 @@ class SfccClient:
             response = self.http.request("POST", url, json=body, idempotent=False)
         return _execution(self.http.decode_json(response))
 
-    def execution(self, execution_id: str) -> Execution:
-        url = f"{self._ocapi}/jobs/{IMPORT_JOB}/executions/{quote(execution_id)}"
+    def execution(self, execution_id: str, job_id: str = IMPORT_JOB) -> Execution:
+        url = f"{self._ocapi}/jobs/{quote(job_id)}/executions/{quote(execution_id)}"
         return _execution(self.http.get_json(url))
+
+    def export_catalog(self, catalog_id: str, target: Path) -> Path:
+        """Export catalog ``catalog_id`` with ``sfcc-site-archive-export`` and download
+        the site archive (``<name>/catalogs/<catalog_id>/catalog.xml``) into ``target``,
+        a folder; the archive is removed from the instance. Returns the file's path.
+
+        Raises :class:`FatalDestinationError` when the export cannot be started, fails
+        (an unknown catalog, say) or its archive cannot be read.
+        """
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in catalog_id)
+        name = f"pimsync-export-{safe}-{stamp}.zip"
+        body = {"export_file": name, "data_units": {"catalogs": {catalog_id: True}}}
+        url = f"{self._ocapi}/jobs/{EXPORT_JOB}/executions"
+        response = self.http.request("POST", url, json=body, expected=(400,), idempotent=False)
+        if response.status_code == 400:
+            raise FatalDestinationError(
+                f"the instance did not start the export of catalog {catalog_id!r}: "
+                f"{remote_message(response)}"
+            )
+        path = target / name
+        try:
+            self.wait(_execution(self.http.decode_json(response)))
+            self._download(f"{WEBDAV_IMPEX}/src/instance/{quote(name)}", path)
+        finally:
+            try:
+                self.delete(name)
+            except RemoteError as exc:  # a leftover export file harms nothing: say so only
+                log.warning("cannot remove the export %s from the instance: %s", name, exc)
+        return path
+
+    def _download(self, url: str, path: Path) -> None:
+        try:
+            response = self.http.request("GET", url, stream=True)
+        except RemoteError as exc:
+            raise FatalDestinationError(f"cannot read the export {path.name}: {exc}") from None
+        try:
+            with path.open("wb") as fh:
+                for chunk in response.iter_bytes(_CHUNK):
+                    fh.write(chunk)
+        finally:
+            response.close()
 
     def wait(
         self, execution: Execution, *, clock: Callable[[], float] = time.monotonic
@@ -226,25 +280,26 @@ class SfccClient:
         while not execution.finished:
             if clock() > deadline:
                 raise FatalDestinationError(
-                    f"the import {execution.id} did not end within "
+                    f"the {execution.work} {execution.id} did not end within "
                     f"{self.settings.import_timeout:g} s (last status: {execution.status})"
                 )
             self._sleep(self.settings.poll_seconds)
             try:
-                execution = self.execution(execution.id)
+                execution = self.execution(execution.id, execution.job_id)
                 failures = 0
             except RemoteError as exc:
                 failures += 1
                 if failures >= _POLL_FAILURES:
                     raise FatalDestinationError(
-                        f"cannot follow the import {execution.id}: {exc}"
+                        f"cannot follow the {execution.work} {execution.id}: {exc}"
                     ) from None
         if not execution.ok:
             name = execution.document.get("log_file_name")
             tail = self.job_log(str(name)) if name else ""
             detail = f"; end of the log {name}:\n{tail}" if tail else ""
             raise FatalDestinationError(
-                f"the instance's import ended in {execution.status}: {execution.message}{detail}"
+                f"the instance's {execution.work} ended in {execution.status}: "
+                f"{execution.message}{detail}"
             )
         return execution
 

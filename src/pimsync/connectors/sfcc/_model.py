@@ -137,7 +137,12 @@ class SfccProduct:
 
 @dataclass(frozen=True, slots=True)
 class SfccCategory:
-    """A category of a master or storefront catalog; the top level's ``parent`` is ``"root"``."""
+    """A category of a master or storefront catalog; the top level's ``parent`` is ``"root"``.
+
+    ``refinements`` is the category's ``<refinement-definitions>`` element as XML, as an
+    export of the instance gives it (job 6 saves merchants' refinements so); ``None``
+    writes none, so a MERGE import keeps the refinements the instance has.
+    """
 
     category_id: str
     parent: str | None = None
@@ -146,6 +151,7 @@ class SfccCategory:
     online: bool | None = None
     position: float | None = None
     custom_attributes: CustomAttributes = field(default_factory=dict)
+    refinements: str | None = None
     mode: Delete | None = None
 
 

@@ -13,21 +13,25 @@ Usage::
         w.write_product(product)     # then products, interleaved with assignments etc.
         w.write_assignment(assignment)
     paths = w.paths
+
+:func:`category_refinements` reads the other way: each category's refinement
+definitions from an exported catalog, to write them back later (job 6).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import IO, Any, Self, get_args
 
 from lxml import etree
 
 from pimsync.connectors.sfcc._checks import ItemCheck
 from pimsync.connectors.sfcc._model import (
+    AttributeType,
     CustomAttributes,
     Localized,
     Scalar,
@@ -379,7 +383,68 @@ def category_element(category: SfccCategory) -> etree._Element:
     if c.position is not None:
         _text(el, "position", check.number("position", c.position))
     _custom_attributes(el, check, c.custom_attributes)
+    if c.refinements is not None:
+        el.append(_refinement_definitions(check, c.refinements))
     return el
+
+
+_REFINEMENTS = "refinement-definitions"
+_REFINEMENT_KINDS = frozenset({"refinement-definition", "blocked-refinement-definition"})
+
+
+def _refinement_definitions(check: ItemCheck, xml: str) -> etree._Element:
+    """A category's saved ``<refinement-definitions>`` block, ready to be placed after
+    its custom attributes (``complexType.Category``'s order)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+    try:
+        block = etree.fromstring(xml.encode(), parser)
+    except etree.XMLSyntaxError as exc:
+        etree.clear_error_log()  # libxml2's log is per thread: keep it out of later reports
+        check.reject(_REFINEMENTS, f"is not well-formed XML: {exc}")
+    block = _without_namespace(block)
+    if block.tag != _REFINEMENTS:
+        check.reject(_REFINEMENTS, f"expected a <{_REFINEMENTS}> element, got <{block.tag}>")
+    unexpected = sorted({str(child.tag) for child in block} - _REFINEMENT_KINDS)
+    if unexpected:
+        check.reject(_REFINEMENTS, f"unexpected element(s) {', '.join(unexpected)}")
+    return block
+
+
+def _without_namespace(element: etree._Element) -> etree._Element:
+    """A copy of ``element`` in no namespace: written inside a catalog file, it takes the
+    file's default namespace. ``xml:lang`` and other attributes are kept."""
+    copy = etree.fromstring(etree.tostring(element, with_tail=False))
+    for node in copy.iter():
+        if isinstance(node.tag, str):
+            node.tag = etree.QName(node).localname
+    etree.cleanup_namespaces(copy)
+    return copy
+
+
+def category_refinements(source: IO[bytes]) -> Iterator[tuple[str, str | None]]:
+    """Each category of a catalog file (e.g. an export of the instance) with its
+    ``<refinement-definitions>`` element as XML in no namespace (what
+    :attr:`SfccCategory.refinements` takes), or ``None`` when it has none.
+
+    The file is read as a stream. Raises ``lxml.etree.XMLSyntaxError`` for a broken file.
+    """
+    category = f"{{{CATALOG_NS}}}category"
+    refinements = f"{{{CATALOG_NS}}}{_REFINEMENTS}"
+    events = etree.iterparse(
+        source, events=("end",), resolve_entities=False, no_network=True, huge_tree=True
+    )
+    for _event, element in events:
+        parent = element.getparent()
+        if parent is None or parent.getparent() is not None:
+            continue  # not an item of the catalog: part of one, or the root
+        if element.tag == category:
+            found = element.find(refinements)
+            block = None if found is None else _without_namespace(found)
+            text = None if block is None else etree.tostring(block, encoding="unicode")
+            yield element.get("category-id") or "", text
+        element.clear()  # items are not kept: a storefront catalog can be large
+        while element.getprevious() is not None:
+            del parent[0]
 
 
 def assignment_element(assignment: SfccAssignment) -> etree._Element:
@@ -634,26 +699,7 @@ class LibraryWriter(_Writer):
 # -- metadata ------------------------------------------------------------------------
 
 _ENUM_TYPES = frozenset({"enum-of-string", "enum-of-int"})
-_ATTRIBUTE_TYPES = frozenset(
-    {
-        "string",
-        "int",
-        "double",
-        "text",
-        "html",
-        "image",
-        "boolean",
-        "date",
-        "datetime",
-        "email",
-        "password",
-        "set-of-string",
-        "set-of-int",
-        "set-of-double",
-        "enum-of-string",
-        "enum-of-int",
-    }
-)
+_ATTRIBUTE_TYPES = frozenset(get_args(AttributeType))
 
 
 def attribute_definition_element(definition: SfccAttributeDefinition) -> etree._Element:

@@ -31,7 +31,8 @@ XSD = (
     Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "sfcc" / "xsd"
 ).resolve()
 MASTER, STOREFRONT = "akeneo-master", "akeneo-storefront"
-# The connector's jobs in the order its documentation gives (job 6: test_sfcc_refinements).
+# The connector's full jobs in the order its documentation gives (job 6: more in
+# test_sfcc_refinements.py).
 CHAIN = [
     ("1-import-attributes", "sfcc.import-attributes"),
     ("2-2-full-import-media-assets-pricebook", "sfcc.full-import-media-assets-pricebook"),
@@ -41,6 +42,7 @@ CHAIN = [
     ("3-2-4-full-import-storefront", "sfcc.full-import-storefront"),
     ("4-entity-import", "sfcc.entity-import"),
     ("5-entity-record-grouping", "sfcc.entity-record-grouping"),
+    ("6-save-catalog-refinements", "sfcc.save-catalog-refinements"),
 ]
 
 

@@ -79,10 +79,13 @@ def validate(path: Path, xsd_folder: Path) -> list[str]:
         for _, element in etree.iterparse(
             str(path), events=("end",), schema=schema, huge_tree=True, remove_blank_text=True
         ):
-            if element.getparent() is not None and element.getparent().getparent() is None:
-                element.clear()  # an item of the root is done: drop it
+            parent = element.getparent()
+            if parent is not None:
+                # Done (validation is streamed): drop it and its earlier siblings, at every
+                # depth, or a pricebook's price tables pile up and validation goes quadratic.
+                element.clear()
                 while element.getprevious() is not None:
-                    del element.getparent()[0]
+                    del parent[0]
     except etree.XMLSyntaxError as error:
         entries = [e for e in cast("Iterable[Any]", error.error_log) if e.level_name != "WARNING"]
         if not entries or entries[0].line <= 0:

@@ -145,8 +145,11 @@ def validate(
             for _event, elem in etree.iterparse(
                 stream, events=("end",), schema=schema, resolve_entities=False
             ):
-                if elem.getparent() is not None and elem.getparent().getparent() is None:
+                parent = elem.getparent()
+                if parent is not None:  # done at any depth: a pricebook's tables pile up else
                     elem.clear()
+                    while elem.getprevious() is not None:
+                        del parent[0]
     except etree.XMLSyntaxError as exc:
         # streaming validation loses line numbers: find them with one full pass
         with source() as stream:

@@ -259,3 +259,13 @@ def test_archives_are_split_under_the_limit(tmp_path: Path) -> None:
     assert len(build_archives(text, tmp_path / "out2", "pimsync-9", 1_000_000)) == 1
     with pytest.raises(FatalDestinationError, match="more than the archive limit"):
         build_archives(entries[:1], tmp_path / "out3", "x", 100_000)
+
+
+def test_polling_starts_soon_and_backs_off_to_poll_seconds(instance: Instance) -> None:
+    instance.polls = [running()] * 6 + [finished("OK")]
+    waits: list[float] = []
+    settings = SfccSettings(url=HOST, client_id="pimsync", poll_seconds=1.5)
+    transport = httpx.MockTransport(instance.handler)
+    with SfccClient(settings, SecretStr(SECRET), transport=transport, sleep=waits.append) as sfcc:
+        assert sfcc.wait(sfcc.start_import("a.zip")).ok
+    assert waits == [0.1, 0.2, 0.4, 0.8, 1.5, 1.5, 1.5]

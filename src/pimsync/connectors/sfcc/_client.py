@@ -55,6 +55,7 @@ IMPORT_JOB = "sfcc-site-archive-import"
 EXPORT_JOB = "sfcc-site-archive-export"
 _TERMINAL = frozenset({"finished", "aborted"})
 _POLL_FAILURES = 5  # polls that may fail in a row before the import is given up on
+_FIRST_POLL = 0.1  # seconds before the first check of a job's execution
 _CHUNK = 1024 * 1024
 _LOG_TAIL = 2000  # characters of a failed import's log put into the error
 
@@ -277,13 +278,17 @@ class SfccClient:
         does not end within ``import_timeout``."""
         deadline = clock() + self.settings.import_timeout
         failures = 0
+        # A small import ends in well under a second: check soon, then back off to
+        # poll_seconds (doubling from _FIRST_POLL).
+        interval = min(_FIRST_POLL, self.settings.poll_seconds)
         while not execution.finished:
             if clock() > deadline:
                 raise FatalDestinationError(
                     f"the {execution.work} {execution.id} did not end within "
                     f"{self.settings.import_timeout:g} s (last status: {execution.status})"
                 )
-            self._sleep(self.settings.poll_seconds)
+            self._sleep(interval)
+            interval = min(interval * 2, self.settings.poll_seconds)
             try:
                 execution = self.execution(execution.id, execution.job_id)
                 failures = 0

@@ -142,6 +142,36 @@ def test_the_chain_builds_the_catalog_and_differential_runs_follow_the_pim(
         }
         found = instance.product(MASTER, code)
         assert found is not None and {v.product_id for v in found.variants} == variants, code
+    # Variation attributes: the family variant's axes, with exactly the variants' values.
+    axes = {
+        code: [a for level in variant.get("variant_attribute_sets", []) for a in level["axes"]]
+        for variants in store.family_variants.values()
+        for code, variant in variants.items()
+    }
+    for code, model in store.product_models.items():
+        if model.get("parent"):
+            continue
+        found = instance.product(MASTER, code)
+        assert found is not None
+        got = {v.attribute_id: {x.value for x in v.values} for v in found.variation_attributes}
+        children = [p for p in products.values() if p.get("parent") and roots[p["parent"]] == code]
+        expected_axes = {
+            f"akeneo_{axis}": {
+                c["values"][axis][0]["data"] for c in children if axis in c["values"]
+            }
+            | {
+                m["values"][axis][0]["data"]
+                for m in store.product_models.values()
+                if m.get("parent") == code and axis in m.get("values", {})
+            }
+            for axis in axes[model["family_variant"]]
+        }
+        assert got == expected_axes, code
+    # Image groups: every product with a picture has one, with the media file's path.
+    for identifier, raw in products.items():
+        if raw["values"].get("picture"):
+            found = instance.product(MASTER, identifier)
+            assert found is not None and any(g.images for g in found.images), identifier
     # Prices per currency (the demo's "price" collection), for simple products and variants.
     for identifier, raw in products.items():
         for price in raw["values"].get("price", [{}])[0].get("data", []):

@@ -65,6 +65,10 @@ SHOP_CREDS = ("pimsync-oro", "pimsync-oro-secret")
 API = "/api/rest/v1"
 
 
+# A path each sandbox answers once it is up.
+_UP = {"akeneo": f"{API}/channels", "oro": "/admin/api/products", "sfcc": "/"}
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux ``/proc``)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -79,7 +83,7 @@ def free_port() -> int:
         return port
 
 
-def wait_until_up(url: str, path: str, timeout: float = 300) -> None:
+def wait_until_up(url: str, path: str, timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -97,7 +101,7 @@ def sandbox(kind: str, *args: str) -> Iterator[tuple[str, int]]:
     cmd = [sys.executable, "-m", "pimsync.cli", "sandbox", kind, *args, "--port", str(port)]
     server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_until_up(url, f"{API}/channels" if kind == "akeneo" else "/admin/api/products")
+        wait_until_up(url, _UP[kind])
         yield url, server.pid
     finally:
         server.terminate()
@@ -322,32 +326,31 @@ def akeneo_token(client: httpx.Client) -> str:
     return str(r.json()["access_token"])
 
 
-def change_products(pim_url: str, total: int, changed: int) -> int:
-    """PATCH the English name of ``changed`` products spread over the catalog."""
+def change_products(pim_url: str, total: int, changed: int) -> tuple[int, int]:
+    """PATCH the English name of ``changed`` products spread over the catalog; returns
+    how many were changed and how many of those are variants."""
     stamp = time.strftime("%H%M%S")
     with httpx.Client(base_url=pim_url, timeout=60) as client:
         client.headers["Authorization"] = f"Bearer {akeneo_token(client)}"
         pages = max(1, min(changed, math.ceil(total / 100)))
         per_page = math.ceil(changed / pages)
         step = max(1, math.ceil(total / 100) // pages)
-        uuids: list[str] = []
+        picked: list[tuple[str, bool]] = []
         for page in range(1, pages * step + 1, step):
             r = client.get(f"{API}/products-uuid", params={"limit": 100, "page": page})
             r.raise_for_status()
             items = r.json()["_embedded"]["items"]
-            uuids += [item["uuid"] for item in items[:per_page]]
-            if len(uuids) >= changed:
+            picked += [(item["uuid"], bool(item.get("parent"))) for item in items[:per_page]]
+            if len(picked) >= changed:
                 break
-        done = 0
-        for uuid in uuids[:changed]:
-            body = {
-                "values": {"name": [{"locale": "en_US", "scope": None, "data": f"{uuid} {stamp}"}]}
-            }
-            r = client.patch(f"{API}/products-uuid/{uuid}", json=body)
+        variants = 0
+        for uuid, variant in picked[:changed]:
+            name = [{"locale": "en_US", "scope": None, "data": f"{uuid} {stamp}"}]
+            r = client.patch(f"{API}/products-uuid/{uuid}", json={"values": {"name": name}})
             if r.status_code != 204:
                 raise SystemExit(f"PATCH {uuid}: {r.status_code} {r.text[:300]}")
-            done += 1
-    return done
+            variants += variant
+    return min(changed, len(picked)), variants
 
 
 def main() -> int:
@@ -398,7 +401,7 @@ def main() -> int:
                 line["sandbox_cpu"] = {k: now[k] - cpu[k] for k in now}
                 cpu = now
                 if line["step"] == "change":
-                    done = change_products(pim_url, n, args.changed)
+                    done, _variants = change_products(pim_url, n, args.changed)
                     print(f"changed the name of {done} products in Akeneo")
                     cpu = {"akeneo": cpu_seconds(pim_pid), "oro": cpu_seconds(shop_pid)}
                     worker_.stdin.write("go\n")

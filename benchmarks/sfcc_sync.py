@@ -44,29 +44,33 @@ usage: python benchmarks/sfcc_sync.py --products 100000 [--repeat 1] [--changed 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import math
-import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from oro_sync import (  # this folder is on sys.path
+    API,
+    GC,
+    REQUESTS,
+    change_products,
+    count_requests,
+    cpu_seconds,
+    sandbox,
+    time_gc,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 XSD = (ROOT / ".." / "shared" / "reference" / "sfcc" / "xsd").resolve()
 PIM_CREDS = ("pimsync", "pimsync-secret", "admin", "admin")
 SHOP_CREDS = ("pimsync-sfcc", "pimsync-sfcc-secret")
-API = "/api/rest/v1"
 
 FULL_CHAIN = [
     ("1-import-attributes", "sfcc.import-attributes"),
@@ -83,73 +87,9 @@ DIFFERENTIAL = [
 ]
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux ``/proc``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def wait_until_up(url: str, path: str, timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{url}{path}", timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise SystemExit(f"the sandbox at {url} did not start within {timeout} s")
-
-
-@contextmanager
-def sandbox(kind: str, *args: str) -> Iterator[tuple[str, int]]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "pimsync.cli", "sandbox", kind, *args, "--port", str(port)]
-    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_until_up(url, f"{API}/channels" if kind == "akeneo" else "/")
-        yield url, server.pid
-    finally:
-        server.terminate()
-        server.wait(30)
-
-
 # -- the pimsync process -------------------------------------------------------------------
 
-REQUESTS: Counter[tuple[int | None, str, str]] = Counter()
-GC = {"seconds": 0.0, "started": 0.0}
 DELIVERY: dict[str, Any] = {}
-
-
-def count_requests() -> None:
-    """Count every request pimsync's clients put on the wire: (port, method, path)."""
-    send = httpx.HTTPTransport.handle_request
-
-    def counting(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-        REQUESTS[(request.url.port, request.method, request.url.path)] += 1
-        return send(self, request)
-
-    httpx.HTTPTransport.handle_request = counting  # type: ignore[method-assign]
-
-
-def time_gc() -> None:
-    """Add the wall time of the pimsync process's garbage collections to ``GC``."""
-
-    def callback(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            GC["started"] = time.perf_counter()
-        else:
-            GC["seconds"] += time.perf_counter() - GC["started"]
-
-    gc.callbacks.append(callback)
 
 
 def time_delivery() -> None:
@@ -323,44 +263,6 @@ def worker(
 
 
 # -- the driver ------------------------------------------------------------------------------
-
-
-def akeneo_token(client: httpx.Client) -> str:
-    client_id, secret, user, password = PIM_CREDS
-    r = client.post(
-        "/api/oauth/v1/token",
-        json={"grant_type": "password", "username": user, "password": password},
-        auth=(client_id, secret),
-    )
-    r.raise_for_status()
-    return str(r.json()["access_token"])
-
-
-def change_products(pim_url: str, total: int, changed: int) -> tuple[int, int]:
-    """PATCH the English name of ``changed`` products spread over the catalog; returns
-    how many were changed and how many of those are variants."""
-    stamp = time.strftime("%H%M%S")
-    with httpx.Client(base_url=pim_url, timeout=60) as client:
-        client.headers["Authorization"] = f"Bearer {akeneo_token(client)}"
-        pages = max(1, min(changed, math.ceil(total / 100)))
-        per_page = math.ceil(changed / pages)
-        step = max(1, math.ceil(total / 100) // pages)
-        picked: list[tuple[str, bool]] = []
-        for page in range(1, pages * step + 1, step):
-            r = client.get(f"{API}/products-uuid", params={"limit": 100, "page": page})
-            r.raise_for_status()
-            items = r.json()["_embedded"]["items"]
-            picked += [(item["uuid"], bool(item.get("parent"))) for item in items[:per_page]]
-            if len(picked) >= changed:
-                break
-        variants = 0
-        for uuid, variant in picked[:changed]:
-            name = [{"locale": "en_US", "scope": None, "data": f"{uuid} {stamp}"}]
-            r = client.patch(f"{API}/products-uuid/{uuid}", json={"values": {"name": name}})
-            if r.status_code != 204:
-                raise SystemExit(f"PATCH {uuid}: {r.status_code} {r.text[:300]}")
-            variants += variant
-    return min(changed, len(picked)), variants
 
 
 def run_once(

@@ -116,9 +116,7 @@ def connections_add(request: Request, _caller: Manager, body: NewConnection) -> 
             replace=body.replace,
         )
     except Invalid as exc:
-        status = 409 if "" in exc.problems and "at most" in exc.problems[""] else 422
-        if status == 422 and set(exc.problems) == {"name"} and "exists" in exc.problems["name"]:
-            status = 409
+        status = 409 if exc.conflict else 422
         return JSONResponse({"detail": str(exc), "problems": exc.problems}, status_code=status)
     return JSONResponse(view, status_code=201)
 

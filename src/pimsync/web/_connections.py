@@ -45,9 +45,11 @@ def connection_views(project: ProjectConfig) -> list[dict[str, Any]]:
 @dataclass
 class Invalid(Exception):
     """A connection that cannot be saved: ``problems`` maps each field (or ``""`` for
-    the whole form) to what to fix."""
+    the whole form) to what to fix; ``conflict`` when the input is fine but clashes with
+    what the hub holds (the name is taken, the connection limit is reached)."""
 
     problems: dict[str, str] = field(default_factory=dict)
+    conflict: bool = False
 
     def __str__(self) -> str:
         return "; ".join(f"{k}: {v}" if k else v for k, v in self.problems.items())
@@ -90,15 +92,15 @@ def add_connection(
             where = ".".join(str(p) for p in error["loc"]) or ""
             problems.setdefault(where, str(error["msg"]))
         parsed = None
+    if problems or parsed is None:
+        raise Invalid(problems)
     project = runner.project()
     if not replace and name in project.connections:
-        problems.setdefault("name", f"connection {name!r} exists")
+        raise Invalid({"name": f"connection {name!r} exists"}, conflict=True)
     try:
         connection_limit(runner.settings.max_connections, [*project.connections, name])
     except ConfigError as exc:
-        problems.setdefault("", str(exc))
-    if problems or parsed is None:
-        raise Invalid(problems)
+        raise Invalid({"": str(exc)}, conflict=True) from None
     typed: dict[str, Any] = parsed.model_dump(mode="json", exclude_unset=True, by_alias=True)
     values = {f: SecretStr(v) for f, v in secrets.items() if v}
     refs: dict[str, Any] = {f: {"stored": True} for f in values}

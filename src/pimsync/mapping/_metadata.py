@@ -49,7 +49,9 @@ def option_id(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class AkeneoAttribute:
     """An Akeneo attribute as the mapping sees it; ``options`` is option code → locale →
-    label (selects only, in Akeneo's option order); ``group`` its attribute group."""
+    label (selects only, in Akeneo's option order); ``group`` its attribute group;
+    ``reference_data_name`` the asset family of an asset collection (the reference
+    entity of a record link)."""
 
     code: str
     type: str
@@ -59,6 +61,7 @@ class AkeneoAttribute:
     default_metric_unit: str | None = None
     options: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     group: str | None = None
+    reference_data_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,7 @@ class AkeneoMetadata:
                     default_metric_unit=a.default_metric_unit,
                     options=labels.get(a.code, {}),
                     group=a.group,
+                    reference_data_name=a.reference_data_name,
                 )
                 for a in attributes
             },

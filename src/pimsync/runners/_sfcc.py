@@ -10,13 +10,13 @@ differential, master and storefront) share an exclusive group, so they never ove
 | job | streams |
 |---|---|
 | ``sfcc.import-attributes`` (1) | Product custom attribute definitions and groups |
-| ``sfcc.differential-import-assets`` (2-1) | prices and images of changed products |
+| ``sfcc.differential-import-assets`` (2-1) | prices of changed products |
 | ``sfcc.full-import-media-assets-pricebook`` (2-2) | pricebooks: every product's prices |
 | ``sfcc.differential-import-master`` (3-1-1) | changed products and masters |
 | ``sfcc.differential-import-storefront`` (3-1-2) | categories, changed assignments |
 | ``sfcc.full-import-master`` (3-2-1) | every product and master |
 | ``sfcc.full-import-master-variation`` (3-2-2) | every master with its variations |
-| ``sfcc.full-master-image`` (3-2-3) | every product's and master's images |
+| ``sfcc.full-master-image`` (3-2-3) | every product's and master's images, with binaries |
 | ``sfcc.full-import-storefront`` (3-2-4) | categories and every assignment |
 | ``sfcc.entity-import`` (4) | reference entity records as content assets |
 | ``sfcc.entity-record-grouping`` (5) | chosen entities' attributes in a content group |
@@ -27,8 +27,15 @@ category's refinement definitions in the hub; the storefront jobs write them int
 categories they send, so merchants' refinements survive a recreated category or catalog
 (see :mod:`._sfcc_refinements`).
 
-Image binaries are not copied into the catalog's static folder: image paths are the
-Akeneo media file codes, for a catalog whose images are served from elsewhere.
+Images: image paths are Akeneo media file codes (an asset's main media file:
+``assets/<code>``, from ``asset_images`` in the mapping). The jobs writing the master
+catalog give the destination an image loader (:mod:`._sfcc_images`): the binaries of the
+images their products reference are downloaded into the hub's media cache and sent in the
+archive's ``catalogs/<master>/static/default/``; a product whose image Akeneo does not
+serve, or that is not an image, is rejected. With the connection's ``image_base_url`` the
+header is an external location and no binary is sent. Job 2-2 sends pricebooks only (the
+binaries travel with the catalog); job 2-1 sends the prices of changed products, nothing
+about assets: an asset whose media changed reaches SFCC with the next 3-2-1 or 3-2-3.
 """
 
 from __future__ import annotations
@@ -72,6 +79,7 @@ from pimsync.errors import ConfigError, RejectedRecord
 from pimsync.jobs import Mode, StreamSpec
 from pimsync.mapping import AkeneoMetadata
 from pimsync.mapping.sfcc import (
+    AssetMedia,
     SfccMapping,
     assignments,
     attribute_definitions,
@@ -87,6 +95,7 @@ from pimsync.mapping.sfcc import (
 from pimsync.model import Product, ProductModel
 
 from ._oro import catalog_attributes, catalog_selection, job_catalog, read_akeneo_metadata
+from ._sfcc_images import asset_media, image_loader
 from ._sfcc_refinements import HubRefinements, InstanceRefinements, saved_refinements
 
 __all__ = ["SFCC_FLOWS", "SfccJobOptions"]
@@ -156,6 +165,7 @@ class _Job:
     select: Callable[[Any], bool] | None
     select_model: Callable[[Any], bool] | None
     search: ProductSearch
+    assets: AssetMedia
 
     def stream(
         self,
@@ -230,16 +240,34 @@ def _setup(ctx: Any, *, prices: bool = False, images: bool = False) -> _Job:
         )
         search, select, select_model = selection.search, selection.select, selection.select_model
     home: Path = ctx.home or Path(".pimsync")
-    view_types = sorted({view.view_type for view in mapping.images or ()}) or ["large"]
+    image_settings, loader = None, None
+    assets: AssetMedia = {}
+    if images:
+        image_settings = _image_settings(settings, mapping)
+        if image_settings.http_url is None:  # internal location: send the binaries
+            loader = image_loader(akeneo, home / "media")
+        assets = asset_media(reader, metadata, mapping)
     destination = SfccImport(
         settings,
         dict(ctx.destination.secrets),
         home / "sfcc",
         stem=archive_stem(ctx.job),
         pricebooks=pricebooks(metadata, mapping) if prices else (),
-        image_settings=SfccImageSettings(view_types=view_types) if images else None,
+        image_settings=image_settings,
+        image_loader=loader,
     )
-    return _Job(ctx, options, akeneo, metadata, mapping, destination, select, select_model, search)
+    return _Job(
+        ctx, options, akeneo, metadata, mapping, destination, select, select_model, search, assets
+    )
+
+
+def _image_settings(settings: SfccSettings, mapping: SfccMapping) -> SfccImageSettings:
+    """The master catalog's images: in its static folder, or at ``image_base_url``."""
+    base = settings.image_base_url
+    if base is None:
+        return SfccImageSettings(view_types=mapping.view_types())
+    secure = base if base.startswith("https://") else None
+    return SfccImageSettings(view_types=mapping.view_types(), http_url=base, https_url=secure)
 
 
 def _select_attributes(reader: AkeneoCatalog) -> list[str]:
@@ -272,14 +300,16 @@ def _shared(ctx: Any, kind: str) -> None:
 
 def _product_record(job: _Job) -> Callable[[Product], Staged]:
     def map_(p: Product) -> Staged:
-        return Staged.of(Target.MASTER, product(p, job.metadata, job.mapping))
+        return Staged.of(Target.MASTER, product(p, job.metadata, job.mapping, assets=job.assets))
 
     return map_
 
 
 def _master_record(job: _Job) -> Callable[[ModelTree], Staged]:
     def map_(tree: ModelTree) -> Staged:
-        records = master(tree.model, tree.variants, tree.sub_models, job.metadata, job.mapping)
+        records = master(
+            tree.model, tree.variants, tree.sub_models, job.metadata, job.mapping, assets=job.assets
+        )
         return Staged(Target.MASTER, tuple(records))
 
     return map_

@@ -9,6 +9,7 @@ and :class:`SfccClient` uploads it and runs the instance's import.
 
 from pimsync.connectors.sfcc._archive import ArchiveEntry, build_archives
 from pimsync.connectors.sfcc._client import Execution, SfccClient
+from pimsync.connectors.sfcc._images import ImageLoader, static_path
 from pimsync.connectors.sfcc._model import (
     SfccAssignment,
     SfccAttributeDefinition,
@@ -44,6 +45,7 @@ __all__ = [
     "ArchiveEntry",
     "CatalogWriter",
     "Execution",
+    "ImageLoader",
     "LibraryWriter",
     "MetadataWriter",
     "PricebookWriter",
@@ -70,5 +72,6 @@ __all__ = [
     "check_sfcc",
     "check_structure",
     "load_schema",
+    "static_path",
     "validate",
 ]

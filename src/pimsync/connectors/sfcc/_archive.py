@@ -3,9 +3,10 @@
 Each archive holds one top-level folder named after the zip, with the standard layout
 (``meta/``, ``catalogs/<id>/``, ``pricebooks/``, ``libraries/<id>/``…), files in the
 order the import needs them: metadata, then catalogs, pricebooks, inventory lists,
-libraries and sites. An instance refuses large archives, so files are spread over as
-many archives as needed, each under ``max_bytes`` and each importable on its own in
-that order.
+libraries and sites, then static files (``…/static/…``: catalog images), as the
+official tooling orders them. An instance refuses large archives, so files are spread
+over as many archives as needed, each under ``max_bytes`` and each importable on its own
+in that order. Static files are stored as they are (images are compressed already).
 """
 
 from __future__ import annotations
@@ -35,7 +36,14 @@ class ArchiveEntry:
     file: Path
 
     @property
+    def static(self) -> bool:
+        """A static file (an image of a catalog's or library's static folder)."""
+        return "static" in self.path.split("/")[:-1]
+
+    @property
     def rank(self) -> int:
+        if self.static:  # after every import file: they may go in later archives
+            return len(_ORDER) + 1
         top = self.path.split("/", 1)[0]
         return _ORDER.index(top) if top in _ORDER else len(_ORDER)
 
@@ -64,13 +72,15 @@ def build_archives(
     used = 0
     for entry in ordered:
         # Deflate never grows XML: its size is a bound; compress only when it matters.
+        # Static files are stored: their size is exact.
         size = entry.file.stat().st_size + _ZIP_OVERHEAD
         if used + size > max_bytes:
-            size = _compressed_size(entry.file)
+            size = size if entry.static else _compressed_size(entry.file)
             if size > max_bytes:
                 raise FatalDestinationError(
-                    f"{entry.path} takes {size / 1e6:.1f} MB compressed, more than the "
-                    f"archive limit of {max_bytes / 1e6:.1f} MB; lower max_file_mb"
+                    f"{entry.path} takes {size / 1e6:.1f} MB in an archive, more than the "
+                    f"archive limit of {max_bytes / 1e6:.1f} MB"
+                    + ("" if entry.static else "; lower max_file_mb")
                 )
             if used + size > max_bytes and current:
                 parts.append(current)
@@ -86,6 +96,7 @@ def build_archives(
         archive = folder / f"{name}.zip"
         with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for entry in part:
-                zf.write(entry.file, f"{name}/{entry.path}")
+                stored = zipfile.ZIP_STORED if entry.static else zipfile.ZIP_DEFLATED
+                zf.write(entry.file, f"{name}/{entry.path}", compress_type=stored)
         archives.append(archive)
     return archives

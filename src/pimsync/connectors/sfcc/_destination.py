@@ -18,6 +18,10 @@ key of each staged record says what to remove: ``product:<catalog>:<id>[,<id>…
 ``assignments:<catalog>:<product>:<category>,…`` and ``prices:<currency>,…:<product>``
 list what a product has, so what it loses is removed; ``kept:…`` records are never
 removed (they add to records another job owns).
+
+Images: given an ``image_loader``, the binaries of the images that staged master catalog
+products reference go into the archive's ``catalogs/<master>/static/default/``, after the
+import files (see :mod:`._images`); a product whose image cannot be had is rejected.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from pimsync.errors import ConfigError, FatalDestinationError, RejectedRecord
 
 from ._archive import ArchiveEntry, build_archives
 from ._client import SfccClient
+from ._images import CatalogImages, ImageLoader, referenced
 from ._model import (
     SfccAssignment,
     SfccAttributeDefinition,
@@ -324,7 +329,9 @@ class SfccImport:
     """A :class:`~pimsync.connectors.base.StagedDestination` for one run of one job.
 
     ``client`` builds the delivery client (tests pass one for the sandbox); ``stem``
-    names the archives (``pimsync-<job>-<time>``).
+    names the archives (``pimsync-<job>-<time>``). ``image_loader`` provides the files
+    of the images master catalog products reference (an internal-location catalog);
+    without it no image binary is sent.
     """
 
     def __init__(
@@ -338,6 +345,7 @@ class SfccImport:
         image_settings: SfccImageSettings | None = None,
         required: Sequence[str] = (),
         client: Callable[[], SfccClient] | None = None,
+        image_loader: ImageLoader | None = None,
     ) -> None:
         self.settings = settings
         self._secret = secrets.get("client_secret")
@@ -348,17 +356,43 @@ class SfccImport:
         self.folder = workdir / stem
         self._files = _Files(self.folder / "files", settings, pricebooks, image_settings, required)
         self._lock = threading.Lock()
+        self._images = (
+            CatalogImages(settings.master_catalog, image_loader) if image_loader else None
+        )
         self.folder.mkdir(parents=True, exist_ok=True)
         self._files.folder.mkdir(parents=True, exist_ok=True)
 
     # -- staging -------------------------------------------------------------------
 
     def write(self, changes: Sequence[Change]) -> Sequence[ItemResult]:
+        # Images load outside the lock: a download must not hold up the other threads.
+        images = [self._load_images(change) for change in changes]
         results = []
         with self._lock:  # the engine writes batches from several threads
-            for change in changes:
-                results.append(self._stage(change))
+            for change, found in zip(changes, images, strict=True):
+                if isinstance(found, RejectedRecord):
+                    results.append(ItemResult(change.key, error=found.reason))
+                    continue
+                result = self._stage(change)
+                if result.error is None and found and self._images is not None:
+                    self._images.keep(found)
+                results.append(result)
         return results
+
+    def _load_images(self, change: Change) -> Mapping[str, Path] | RejectedRecord:
+        """The files of the images ``change`` references (none without a loader)."""
+        staged = change.payload
+        if (
+            self._images is None
+            or change.op is not Op.UPSERT
+            or not isinstance(staged, Staged)
+            or staged.target is not Target.MASTER
+        ):
+            return {}
+        try:
+            return self._images.load(change.key, referenced(staged.records))
+        except RejectedRecord as exc:
+            return exc
 
     def _stage(self, change: Change) -> ItemResult:
         if change.op is Op.UPSERT:
@@ -390,6 +424,8 @@ class SfccImport:
     def deliver(self) -> Sequence[str]:
         """Close, validate, pack and deliver the files; lines for the run's report."""
         entries = self._files.archive_paths()
+        if entries and self._images is not None:  # after the files that reference them
+            entries += self._images.entries()
         if not entries:
             self.discard()
             return ["SFCC: nothing to import"]
@@ -416,6 +452,8 @@ class SfccImport:
     def _check(self, entries: Sequence[ArchiveEntry]) -> None:
         folder = self.settings.xsd_folder
         for entry in entries:
+            if entry.static:
+                continue
             problems = validate(entry.file, folder) if folder else check_structure(entry.file)
             if problems:
                 shown = "; ".join(problems[:_SHOWN_PROBLEMS])

@@ -24,6 +24,10 @@ class SfccSettings(BaseModel):
     pimsync writes standard import files, packs them in a site-import archive, uploads
     it over WebDAV and runs the instance's ``sfcc-site-archive-import`` job through
     OCAPI. With ``deliver = false`` it only writes the files into ``output_dir``.
+
+    Images: by default their binaries go into the master catalog's static folder
+    (``internal-location``); with ``image_base_url`` (a CDN or DAM serving the Akeneo
+    media paths) the catalog points there (``external-location``) and no binary is sent.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -37,6 +41,12 @@ class SfccSettings(BaseModel):
     master_catalog: str = Field("akeneo-master", min_length=1, max_length=256)
     storefront_catalog: str = Field("akeneo-storefront", min_length=1, max_length=256)
     library: str = Field("akeneo-library", min_length=1, max_length=256)
+    image_base_url: str | None = Field(
+        None,
+        max_length=256,
+        pattern=r"^https?://\S+$",
+        description="Where the images are served (external-location); no binaries are sent",
+    )
     deliver: bool = True
     output_dir: Path | None = None
     xsd_folder: Path | None = Field(

@@ -37,7 +37,9 @@ Decisions, against the cartridge (``../shared/reference/sfcc/TRIGGER.md`` Part B
   variant with that value that has images.
 * **Images (B9)** — one group per view type (``images``, default every image attribute
   as ``large``); the path is the Akeneo media file code (``a/b/c/d/<sha1>_file.jpg``),
-  relative to the catalog's static folder where the media job stores the binaries.
+  relative to the catalog's static folder where the jobs writing the catalog store the
+  binaries. ``asset_images`` (Enterprise) adds, per asset collection attribute, the
+  main media file of each listed asset, as ``assets/<media file code>``.
 * **Online (B9)** — from ``enabled``; a master is online when one variant is.
 * **Links (B9)** — associations mapped by ``association_links`` become product links;
   product models are linked by code (their master); groups are ignored. Product models'
@@ -54,13 +56,23 @@ Decisions, against the cartridge (``../shared/reference/sfcc/TRIGGER.md`` Part B
 """
 
 from ._catalog import assignments, category
-from ._config import ImageView, SfccMapping, SystemAttributes, custom_id, sfcc_locale
+from ._config import (
+    AssetImageView,
+    ImageView,
+    SfccMapping,
+    SystemAttributes,
+    custom_id,
+    sfcc_locale,
+)
 from ._content import content_asset, entity_definition
 from ._definitions import attribute_definitions, axis_codes
 from ._prices import price_tables, pricebooks
-from ._products import master, product
+from ._products import ASSET_PREFIX, AssetMedia, master, product
 
 __all__ = [
+    "ASSET_PREFIX",
+    "AssetImageView",
+    "AssetMedia",
     "ImageView",
     "SfccMapping",
     "SystemAttributes",

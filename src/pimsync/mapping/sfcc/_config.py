@@ -18,7 +18,14 @@ from pimsync.errors import ConfigError
 from pimsync.mapping._metadata import AkeneoMetadata
 from pimsync.model import AttributeType
 
-__all__ = ["ImageView", "SfccMapping", "SystemAttributes", "custom_id", "sfcc_locale"]
+__all__ = [
+    "AssetImageView",
+    "ImageView",
+    "SfccMapping",
+    "SystemAttributes",
+    "custom_id",
+    "sfcc_locale",
+]
 
 # Akeneo codes are [A-Za-z0-9_]; SFCC attribute definition ids (Definition.ID: no
 # whitespace, no '|', at most 256 characters) accept them as they are. pimsync keeps the
@@ -83,6 +90,14 @@ class ImageView(_Strict):
     view_type: str = Field(default="large", min_length=1)
 
 
+class AssetImageView(_Strict):
+    """An asset collection attribute (Enterprise): the main media of each asset it lists
+    fills the view type (``large``, ``small``…)."""
+
+    attribute: str = Field(min_length=1)
+    view_type: str = Field(default="large", min_length=1)
+
+
 class SfccMapping(_Strict):
     """How Akeneo products become SFCC catalog, pricebook, library and metadata records.
 
@@ -96,6 +111,8 @@ class SfccMapping(_Strict):
       as the cartridge names them).
     * ``images`` — image attributes and their view types (default: every image
       attribute as ``large``).
+    * ``asset_images`` — asset collection attributes whose assets' main media files
+      are images of that view type too, after those of ``images`` (default: none).
     * ``price_attribute`` (default: the first price collection), ``currencies``
       (default: every enabled currency), ``pricebook_id`` (``{currency}`` is the
       lower-case currency code).
@@ -115,6 +132,7 @@ class SfccMapping(_Strict):
     camel_case_ids: bool = False
     custom_attributes: tuple[str, ...] | None = None
     images: tuple[ImageView, ...] | None = None
+    asset_images: tuple[AssetImageView, ...] = ()
     price_attribute: str | None = None
     currencies: tuple[str, ...] = ()
     pricebook_id: str = Field(default="{currency}-list-prices", min_length=1)
@@ -126,6 +144,12 @@ class SfccMapping(_Strict):
     classification_catalog: str | None = None
     primary_assignment: bool = True
     category_show_in_menu: bool = True
+
+    def view_types(self) -> list[str]:
+        """The view types the images fill, sorted (``large`` when none)."""
+        views = {v.view_type for v in self.images or ()}
+        views |= {v.view_type for v in self.asset_images}
+        return sorted(views) or ["large"]
 
     def custom_id(self, code: str) -> str:
         """The SFCC custom attribute id of Akeneo attribute ``code``."""
@@ -218,6 +242,14 @@ class SfccMapping(_Strict):
             images = self.images
             for view in images:
                 need(view.attribute, "images", AttributeType.IMAGE, AttributeType.FILE)
+        for asset_view in self.asset_images:
+            need(asset_view.attribute, "asset_images", AttributeType.ASSET_COLLECTION)
+            found = attributes.get(asset_view.attribute)
+            asset = found is not None and found.type == AttributeType.ASSET_COLLECTION
+            if asset and found is not None and not found.reference_data_name:
+                problems.append(
+                    f"asset_images: attribute {asset_view.attribute!r} names no asset family"
+                )
         price = self.price_attribute
         if price is None:
             price = next(

@@ -3,6 +3,10 @@
 A product (simple or variant) is an SFCC product whose id is its identifier; a root
 product model is a variation master whose id is the model code; with
 ``master-group-variation`` each sub-model that has variants is a variation group.
+
+Image paths are Akeneo media file codes; an asset's main media file is
+``assets/<media file code>`` (:data:`ASSET_PREFIX`), so the job knows to download it from
+the asset media endpoint and it never collides with a product media file.
 """
 
 from __future__ import annotations
@@ -27,7 +31,11 @@ from ._config import SfccMapping, sfcc_locale
 from ._definitions import axis_codes
 from ._values import axis_value, custom_attributes, localized, option_label, single_text
 
-__all__ = ["master", "product"]
+__all__ = ["ASSET_PREFIX", "AssetMedia", "master", "product"]
+
+ASSET_PREFIX = "assets/"
+AssetMedia = Mapping[tuple[str, str], str]
+"""(asset family, asset code) → the media file code of the asset's main media."""
 
 
 def _require(key: str, values: Values, metadata: AkeneoMetadata, mapping: SfccMapping) -> None:
@@ -45,10 +53,16 @@ def _require(key: str, values: Values, metadata: AkeneoMetadata, mapping: SfccMa
 
 
 def _images(
-    key: str, values: Values, metadata: AkeneoMetadata, mapping: SfccMapping
+    key: str,
+    values: Values,
+    metadata: AkeneoMetadata,
+    mapping: SfccMapping,
+    assets: AssetMedia | None = None,
 ) -> list[tuple[str, list[str]]]:
-    """(view type, media paths) in the order of ``mapping.images``; a path is the Akeneo
-    media file code, relative to the catalog's static folder."""
+    """(view type, media paths) in the order of ``mapping.images``, then of
+    ``mapping.asset_images``; a path is the Akeneo media file code (an asset's:
+    ``assets/<code>``), relative to the catalog's static folder. An asset missing from
+    ``assets`` (deleted, or without a main media file) is left out."""
     groups: dict[str, list[str]] = {}
     for view in mapping.images or ():
         attribute = metadata.attributes.get(view.attribute)
@@ -63,7 +77,25 @@ def _images(
         paths = groups.setdefault(view.view_type, [])
         if data not in paths:
             paths.append(data)
-    return list(groups.items())
+    for asset_view in mapping.asset_images:
+        attribute = metadata.attributes.get(asset_view.attribute)
+        if attribute is None or not attribute.reference_data_name:
+            continue  # checked by SfccMapping.check
+        locale = mapping.default if attribute.localizable else None
+        data = values.get(asset_view.attribute, locale, mapping.channel)
+        if not data:
+            continue
+        if not isinstance(data, list | tuple) or not all(isinstance(c, str) for c in data):
+            raise RejectedRecord(
+                key, f"{asset_view.attribute!r} is not a list of asset codes", field="images"
+            )
+        family = attribute.reference_data_name
+        found = [(assets or {}).get((family, code)) for code in data]
+        paths = groups.setdefault(asset_view.view_type, [])
+        for media in found:
+            if media and ASSET_PREFIX + media not in paths:
+                paths.append(ASSET_PREFIX + media)
+    return [(view, paths) for view, paths in groups.items() if paths]
 
 
 def _links(
@@ -123,6 +155,7 @@ def _record(
     axes: frozenset[str],
     exclude: frozenset[str] = frozenset(),
     family: str | None = None,
+    assets: AssetMedia | None = None,
 ) -> SfccProduct:
     system = mapping.system_attributes
     in_family = metadata.family_attributes.get(family or "", frozenset())
@@ -168,7 +201,8 @@ def _record(
         upc=scalar(system.upc),
         online=online if mapping.online_from_enabled else None,
         image_groups=[
-            SfccImageGroup(view, paths) for view, paths in _images(key, values, metadata, mapping)
+            SfccImageGroup(view, paths)
+            for view, paths in _images(key, values, metadata, mapping, assets)
         ],
         tax_class_id=text(system.tax_class_id),
         brand=scalar(system.brand),
@@ -187,11 +221,13 @@ def product(
     mapping: SfccMapping,
     *,
     identifiers: Mapping[str, str] | None = None,
+    assets: AssetMedia | None = None,
 ) -> SfccProduct:
     """A simple or variant product; ``mapping`` as returned by :meth:`SfccMapping.check`.
 
     ``identifiers`` (uuid → identifier) resolves product associations read from the
-    products-uuid endpoint. Raises :class:`RejectedRecord` for a product without
+    products-uuid endpoint; ``assets`` the main media of the assets ``asset_images``
+    lists. Raises :class:`RejectedRecord` for a product without
     identifier, without a ``required`` value, or with a value SFCC cannot take.
     """
     mapping.require_checked()
@@ -209,6 +245,7 @@ def product(
         online=p.enabled,
         family=p.family,
         axes=axis_codes(metadata),
+        assets=assets,
     )
     links = _links(p, mapping, identifiers)
     if not links:
@@ -263,6 +300,7 @@ def _variation_images(
     groups: Mapping[str, Values],
     metadata: AkeneoMetadata,
     mapping: SfccMapping,
+    assets: AssetMedia | None,
 ) -> list[SfccImageGroup]:
     """Image groups per value of the first axis: the sub-model's images, else those of
     its first variant with that value."""
@@ -272,7 +310,7 @@ def _variation_images(
     for values in [*groups.values(), *(child.values for child in children)]:
         value = axis_value(key, attribute, values.get(axis, None, mapping.channel))
         if value is not None and not by_value.get(value):
-            by_value[value] = _images(key, values, metadata, mapping)
+            by_value[value] = _images(key, values, metadata, mapping, assets)
     return [
         SfccImageGroup(view, paths, ((axis_id, value),))
         for value, images in by_value.items()
@@ -288,6 +326,7 @@ def master(
     mapping: SfccMapping,
     *,
     identifiers: Mapping[str, str] | None = None,
+    assets: AssetMedia | None = None,
 ) -> list[SfccProduct]:
     """A root product model as a variation master, then its variation groups.
 
@@ -335,11 +374,12 @@ def master(
         family=model.family,
         axes=all_axes,
         exclude=frozenset(axes),
+        assets=assets,
     )
     images = list(base.image_groups)
     if variant.levels and variant.levels[0]:
         first_axis = variant.levels[0][0]
-        images += _variation_images(key, first_axis, variants, groups, metadata, mapping)
+        images += _variation_images(key, first_axis, variants, groups, metadata, mapping, assets)
     records = [
         replace(
             base,
@@ -366,6 +406,7 @@ def master(
                 family=model.family,
                 axes=all_axes,
                 exclude=frozenset(variant.levels[1]) if len(variant.levels) > 1 else frozenset(),
+                assets=assets,
             )
         )
     return records

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pimsync.sandbox.akeneo._demo import labels
+from pimsync.sandbox.akeneo._demo import labels, media_file, png
 from pimsync.sandbox.akeneo._store import CatalogStore
 
 _STAMP = "2026-01-01T00:00:00+00:00"
@@ -17,7 +17,8 @@ def _label_values(text: str) -> dict[str, list[dict[str, str | None]]]:
 
 
 def add_enterprise_entities(store: CatalogStore) -> None:
-    """A few reference entities and asset families, as an Enterprise Edition would have."""
+    """A few reference entities and asset families, as an Enterprise Edition would have;
+    each asset's main media (``media``) is an asset media file."""
     for entity, codes in (("brand", _BRANDS), ("designer", _DESIGNERS)):
         store.reference_entities[entity] = {
             "code": entity,
@@ -55,3 +56,6 @@ def add_enterprise_entities(store: CatalogStore) -> None:
             }
             for n in range(1, 6)
         }
+        for n in range(1, 6):
+            code = f"{family}/{n}.png"
+            store.asset_media_files[code] = media_file(code, f"{n}.png", png(code))

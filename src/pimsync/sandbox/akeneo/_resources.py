@@ -161,6 +161,15 @@ def add_resource_routes(app: FastAPI, sb: AkeneoSandbox) -> None:
         *_nested(lambda: store.asset_families, lambda: store.assets, "Asset family", "Asset"),
     )
 
+    async def asset_media_file(request: Request) -> Response:
+        code: str = request.path_params["code"]
+        found = store.asset_media_files.get(code)
+        if found is None:
+            raise not_found("Asset media file", code)
+        return Response(found.content, media_type=found.resource["mime_type"])
+
+    app.add_api_route(f"{API}/asset-media-files/{{code:path}}", asset_media_file, methods=["GET"])
+
 
 def route_not_found(request: Request) -> ApiError:
     """Akeneo's answer for a path it has no route for (e.g. Enterprise routes on CE)."""

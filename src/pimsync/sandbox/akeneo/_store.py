@@ -62,6 +62,7 @@ class CatalogStore:
     records: dict[str, dict[str, Record]] = field(default_factory=dict)
     asset_families: dict[str, Record] = field(default_factory=dict)
     assets: dict[str, dict[str, Record]] = field(default_factory=dict)
+    asset_media_files: dict[str, MediaFile] = field(default_factory=dict)
     products: dict[str, Record] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     version: int = 0

@@ -1,9 +1,12 @@
 """A site archive (TRIGGER.md A7): which files it holds, in which order they import.
 
 Order of the data units: ``meta → catalogs → pricebooks → inventory-lists → libraries →
-sites``; files inside a unit in alphanumeric order. Everything is validated before
-anything is applied, so a refused archive leaves the instance unchanged (assumed;
-verify: the real import may apply the units before the failing one).
+sites``; files inside a unit in alphanumeric order. A catalog's static files
+(``catalogs/<id>/static/<locale>/…``, images) are kept in the instance's file tree; an
+archive may hold only static files (the official tooling puts them in later parts).
+Everything is validated before anything is applied, so a refused archive leaves the
+instance unchanged (assumed; verify: the real import may apply the units before the
+failing one).
 """
 
 from __future__ import annotations
@@ -71,9 +74,14 @@ def import_archive(
         raise ImportFailure("archive", 0, "the file is not a valid zip archive") from None
     with archive:
         files, skipped = plan(archive.namelist())
+        statics: dict[tuple[str, str], str] = {}
         for path in skipped:
-            log(f"Skipping {path} (not modelled by the sandbox)")
-        if not files:
+            place = _static_place(path)
+            if place is not None:
+                statics[place] = path
+            else:
+                log(f"Skipping {path} (not modelled by the sandbox)")
+        if not files and not statics:
             raise ImportFailure("archive", 0, "the archive contains no data to import")
         checked: list[tuple[Callable[[], IO[bytes]], str, str, str | None]] = []
         for name, inner, library_id in files:
@@ -88,6 +96,25 @@ def import_archive(
         for source, inner, kind, library_id in checked:
             log(f"Importing {inner}")
             apply(instance, source, inner, kind, library_id=library_id)
+        names = {_inner(n): n for n in archive.namelist()} if statics else {}
+        for (catalog_id, path), inner in statics.items():
+            instance.put_static(catalog_id, path, archive.read(names[inner]))
+        if statics:
+            log(f"Stored {len(statics)} static file(s)")
+
+
+def _inner(name: str) -> str:
+    """``name`` without the archive's top folder (when it is not a data unit)."""
+    top, _, rest = name.partition("/")
+    return rest if rest and top not in _UNITS else name
+
+
+def _static_place(inner: str) -> tuple[str, str] | None:
+    """(catalog id, path under ``static/``) of a catalog's static file, else None."""
+    parts = inner.split("/")
+    if len(parts) >= 5 and parts[0] == "catalogs" and parts[2] == "static":
+        return parts[1], "/".join(parts[3:])
+    return None
 
 
 def _opener(archive: zipfile.ZipFile, name: str) -> Callable[[], IO[bytes]]:

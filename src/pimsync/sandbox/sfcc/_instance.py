@@ -252,6 +252,7 @@ class Instance:
         self.libraries: dict[str, Library] = {}
         self.type_extensions: dict[str, TypeExtension] = {}
         self.custom_types: dict[str, TypeExtension] = {}
+        self.static_files: dict[tuple[str, str], bytes] = {}  # (catalog, locale/path)
 
     def _copy(self, value: _T) -> _T:
         with self.lock:
@@ -263,6 +264,26 @@ class Instance:
         """The catalog, created empty when missing (an import creates it the same way)."""
         with self.lock:
             return self.catalogs.setdefault(catalog_id, Catalog(catalog_id))
+
+    def put_static(self, catalog_id: str, path: str, content: bytes) -> None:
+        """Store a file of the catalog's static folder (``path`` under ``static/``)."""
+        with self.lock:
+            self.static_files[(catalog_id, path)] = content
+
+    def static(self, catalog_id: str, path: str, locale: str = "default") -> bytes | None:
+        """The bytes of a catalog's static file (an image path), or None."""
+        with self.lock:
+            return self.static_files.get((catalog_id, f"{locale}/{path}"))
+
+    def static_paths(self, catalog_id: str, locale: str = "default") -> list[str]:
+        """The paths of a catalog's static files in ``locale``, sorted."""
+        prefix = f"{locale}/"
+        with self.lock:
+            return sorted(
+                p.removeprefix(prefix)
+                for c, p in self.static_files
+                if c == catalog_id and p.startswith(prefix)
+            )
 
     def product(self, catalog_id: str, product_id: str) -> Product | None:
         with self.lock:

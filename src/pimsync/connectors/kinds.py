@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pimsync.connectors.akeneo import SECRET_FIELDS, AkeneoSettings, check_akeneo
 from pimsync.connectors.oro import SECRET_FIELDS as ORO_SECRET_FIELDS
 from pimsync.connectors.oro import OroSettings, check_oro
+from pimsync.connectors.salesforce import SECRET_FIELDS as SALESFORCE_SECRET_FIELDS
+from pimsync.connectors.salesforce import SalesforceSettings, check_salesforce
 from pimsync.connectors.sfcc import SECRET_FIELDS as SFCC_SECRET_FIELDS
 from pimsync.connectors.sfcc import SfccSettings, check_sfcc
 from pimsync.errors import ConfigError
@@ -110,6 +112,14 @@ KINDS: dict[str, ConnectorKind] = {
             ("destination",),
             check_sfcc,
             secret_fields=SFCC_SECRET_FIELDS,
+        ),
+        ConnectorKind(
+            "salesforce",
+            "a Salesforce CRM org through its REST API (accounts, contacts, orders, products)",
+            SalesforceSettings,
+            ("source", "destination"),
+            check_salesforce,
+            secret_fields=SALESFORCE_SECRET_FIELDS,
         ),
     )
 }

@@ -34,6 +34,7 @@ from pimsync.connectors.sfcc._model import (
     AttributeType,
     CustomAttributes,
     Localized,
+    ProductLinkType,
     Scalar,
     SfccAssignment,
     SfccAttributeDefinition,
@@ -314,18 +315,7 @@ def product_element(product: SfccProduct, required: Collection[str] = ()) -> etr
     return el
 
 
-_LINK_TYPES = frozenset(
-    {
-        "cross-sell",
-        "replacement",
-        "up-sell",
-        "accessory",
-        "spare-part",
-        "newer-version",
-        "alt-orderunit",
-        "other",
-    }
-)
+_LINK_TYPES = frozenset(get_args(ProductLinkType))
 
 
 def _variations(variations: etree._Element, check: ItemCheck, p: SfccProduct) -> None:

@@ -121,6 +121,30 @@ def sfcc_command(
         _run_until_interrupted()
 
 
+@sandbox_app.command("salesforce")
+def salesforce_command(
+    accounts: Annotated[int, typer.Option("--accounts", min=0, help="Demo accounts.")] = 5,
+    products: Annotated[int, typer.Option("--products", min=0, help="Demo products.")] = 8,
+    port: Annotated[int, typer.Option("--port", help="TCP port (0: any free port).")] = 8084,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Serve a local Salesforce org's REST API (OAuth, SOQL, sObjects, collections, Bulk 2.0)."""
+    from pimsync.sandbox.salesforce import SalesforceSandbox, serve
+
+    sandbox = SalesforceSandbox.demo(accounts=accounts, products=products)
+    app = sandbox.app
+    with serve(sandbox, host=host, port=port) as base_url:
+        typer.echo(f"Salesforce sandbox at {base_url} (token: {base_url}/services/oauth2/token)")
+        typer.echo(f"  client_id={app.client_id} client_secret={app.client_secret}")
+        typer.echo(f"  client-credentials user={app.run_as}")
+        for login in sandbox.logins.values():
+            typer.echo(
+                f"  username={login.username} password={login.password} "
+                f"security_token={login.security_token}"
+            )
+        _run_until_interrupted()
+
+
 def _run_until_interrupted(every: float = 2.0) -> None:
     """Wait for Ctrl-C, keeping the garbage collector off the sandbox's records.
 

@@ -11,6 +11,7 @@ from pimsync.connectors.base import (
     Window,
 )
 from pimsync.jobs._engine import JobEngine, content_hash
+from pimsync.jobs._pair import PairEngine, PairSpec, Side
 from pimsync.jobs._report import RunObserver, RunReport, RunStatus, SilentObserver, StreamCounts
 from pimsync.jobs._spec import DeletionPolicy, JobSpec, Mode, StreamSpec
 
@@ -23,9 +24,12 @@ __all__ = [
     "JobSpec",
     "Mode",
     "Op",
+    "PairEngine",
+    "PairSpec",
     "RunObserver",
     "RunReport",
     "RunStatus",
+    "Side",
     "SilentObserver",
     "Source",
     "SourceRecord",

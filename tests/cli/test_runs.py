@@ -330,3 +330,15 @@ scope = "ecommerce"
     stopped = invoke("run", "archive", "--chain")
     assert stopped.exit_code == 3
     assert "stopped before archive: publish" in one_error_line(stopped)
+
+
+def test_watch_runs_again_after_each_interval(project: Project, invoke: Invoke) -> None:
+    watched = invoke("run", "publish", "--watch", "--interval", "0.01", "--count", "3")
+    assert watched.exit_code == 0, watched.output
+    lines = [line for line in watched.stdout.splitlines() if " of publish " in line]
+    assert len(lines) == 3
+    assert "30 created" in lines[0]
+    assert all("succeeded: 0 extracted, 0 written" in line for line in lines[1:])
+    bad = invoke("run", "publish", "--watch", "--interval", "soon")
+    assert bad.exit_code == 2
+    assert "--interval 'soon': expected a duration such as 30s, 2m or 1h" in one_error_line(bad)

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from pimsync.cli._exit import EXIT_FAILED, EXIT_INTERRUPTED, exit_code_for_run, fail
+from pimsync.cli._exit import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, exit_code_for_run, fail
 from pimsync.cli._output import (
     STATUS_STYLE,
     fmt_seconds,
     fmt_time,
     render_run,
     run_document,
+    run_line,
     totals,
     written,
 )
 from pimsync.cli._progress import RunProgress, observer_for
 from pimsync.cli._session import Session, command_group, session_of
-from pimsync.errors import ConfigError
+from pimsync.errors import ConfigError, JobLocked
 from pimsync.jobs import Mode, RunStatus
 from pimsync.runners.local import LocalRunner
 from pimsync.state._runs import list_failed, list_runs, requeue_failed
@@ -97,9 +100,27 @@ def run_command(
             "`pimsync schedule` does; stop at the first that fails.",
         ),
     ] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Run again and again, waiting --interval between the end of a run and "
+            "the start of the next, until Ctrl-C (near-real-time flows such as orders).",
+        ),
+    ] = False,
+    interval: Annotated[
+        str, typer.Option("--interval", metavar="DURATION", help="With --watch: 30s, 2m, 1h.")
+    ] = "30s",
+    count: Annotated[
+        int | None,
+        typer.Option("--count", min=1, help="With --watch: stop after this many runs."),
+    ] = None,
 ) -> None:
     """Run a job once, in this process, and show what it did."""
     session = session_of(ctx)
+    if watch:
+        _watch(session, job, Mode.FULL if full else Mode.DIFF, parse_duration(interval), count)
+        return
     mode = Mode.FULL if full else Mode.DIFF
     jobs = session.runner.project().jobs
     names = [*jobs[job].requires, job] if chain and job in jobs else [job]
@@ -116,6 +137,44 @@ def run_command(
     if as_json:
         session.emit_json(docs if chain else docs[0])
     finish(docs[-1])
+
+
+def parse_duration(text: str) -> float:
+    """``30s``, ``2m``, ``1h`` or plain seconds; :class:`ConfigError` otherwise."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    value, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
+    try:
+        seconds = float(value) * units[unit]
+    except ValueError:
+        raise ConfigError(
+            f"--interval {text!r}: expected a duration such as 30s, 2m or 1h"
+        ) from None
+    if seconds <= 0:
+        raise ConfigError(f"--interval {text!r}: must be more than 0")
+    return seconds
+
+
+def _watch(session: Session, job: str, mode: Mode, seconds: float, count: int | None) -> None:
+    """Run ``job`` every ``seconds`` until Ctrl-C (or ``count`` runs); one line per run."""
+    done = 0
+    worst = EXIT_OK
+    while count is None or done < count:
+        if done:
+            time.sleep(seconds)
+        stamp = f"{datetime.now(UTC):%H:%M:%S}"
+        try:
+            doc = execute(session, session.runner, job, mode)
+        except JobLocked as exc:
+            session.note(f"{stamp} skipped {job}: {exc}")
+            done += 1
+            continue
+        done += 1
+        session.say(f"{stamp} {run_line(doc)}")
+        if doc["error"]:
+            typer.echo(f"error: {stamp} {job}: {doc['error']}", err=True)
+        worst = max(worst, exit_code_for_run(doc["status"]))
+    if worst:
+        raise typer.Exit(worst)
 
 
 @runs_app.command("list")

@@ -15,7 +15,7 @@ from pimsync.connectors.akeneo import AkeneoProductSource, AkeneoSettings, Produ
 from pimsync.connectors.files import DirectoryDestination, JsonlProductSource
 from pimsync.connectors.kinds import DirectorySettings, JsonlSettings
 from pimsync.errors import ConfigError
-from pimsync.jobs import StreamSpec
+from pimsync.jobs import PairSpec, StreamSpec
 from pimsync.model import Product
 from pimsync.runners._oro import (
     OroJobOptions,
@@ -64,7 +64,7 @@ class Flow:
     source_kinds: tuple[str, ...]
     destination_kinds: tuple[str, ...]
     options: type[BaseModel]
-    build: Callable[[FlowContext], Sequence[StreamSpec]]
+    build: Callable[[FlowContext], Sequence[StreamSpec] | PairSpec]
 
     def parse_options(self, job: str, options: Mapping[str, Any]) -> Any:
         """The job's options validated; :class:`ConfigError` names each bad one."""

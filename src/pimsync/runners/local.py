@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from functools import cached_property
 
@@ -11,7 +12,7 @@ from pimsync.config import ProjectConfig
 from pimsync.config._stored import connection_secrets, load_project
 from pimsync.connectors.kinds import get_kind, parse_settings
 from pimsync.errors import ConfigError
-from pimsync.jobs import JobEngine, JobSpec, Mode, RunObserver, RunReport
+from pimsync.jobs import JobEngine, JobSpec, Mode, PairEngine, PairSpec, RunObserver, RunReport
 from pimsync.runners.flows import Endpoint, FlowContext, get_flow
 from pimsync.settings import Settings
 from pimsync.state import (
@@ -62,8 +63,9 @@ class LocalRunner:
             secrets = connection_secrets(conn, self.box, name) if config.secret_refs() else {}
         return Endpoint(name, kind.name, parse_settings(name, kind, config.settings()), secrets)
 
-    def build(self, job: str) -> JobSpec:
-        """The job ``job`` of the stored project, ready to run."""
+    def build(self, job: str) -> JobSpec | PairSpec:
+        """The job ``job`` of the stored project, ready to run (a two-way job's flow
+        gives a :class:`PairSpec`)."""
         project = self.project()
         if job not in project.jobs:
             known = ", ".join(sorted(project.jobs)) or "none; add one with `pimsync config import`"
@@ -87,6 +89,14 @@ class LocalRunner:
         streams = flow.build(context)
         defaults = self.settings.engine
         overlap = config.overlap_seconds
+        if isinstance(streams, PairSpec):
+            return replace(
+                streams,
+                deletion_policy=config.deletion_policy,
+                overlap=timedelta(seconds=defaults.overlap_seconds if overlap is None else overlap),
+                max_attempts=config.max_attempts or defaults.max_attempts,
+                lock_ttl=timedelta(seconds=defaults.lock_ttl_seconds),
+            )
         return JobSpec(
             name=job,
             streams=streams,
@@ -113,4 +123,8 @@ class LocalRunner:
     ) -> RunReport:
         """Build and run ``job`` once."""
         spec = self.build(job)
+        if isinstance(spec, PairSpec):
+            if dry_run:
+                raise ConfigError(f"job {job!r} syncs both ways, which has no dry run yet")
+            return PairEngine(self.db).run(spec)
         return JobEngine(self.db, observer).run(spec, mode, dry_run=dry_run)

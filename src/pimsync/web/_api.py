@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from pimsync.errors import ConfigError
-from pimsync.jobs import JobEngine, Mode
+from pimsync.jobs import JobEngine, Mode, PairEngine, PairSpec
 from pimsync.runners.local import LocalRunner
 from pimsync.state._runs import RunRow, get_run, list_items, list_runs
 from pimsync.state._users import (
@@ -215,7 +215,10 @@ def start_run(request: Request, _caller: Runner, name: str, body: RunRequest) ->
 
     def run_job() -> None:
         try:
-            JobEngine(runner.db).run(spec, body.mode, dry_run=body.dry_run)
+            if isinstance(spec, PairSpec):
+                PairEngine(runner.db).run(spec)
+            else:
+                JobEngine(runner.db).run(spec, body.mode, dry_run=body.dry_run)
         except Exception:  # a run the engine could not record (e.g. locked): log it
             log.exception("job %s: the run started from the API failed", name)
 

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from pimsync.errors import ConfigError, FatalDestinationError
@@ -49,6 +50,8 @@ def _cell(value: Any) -> str:
         return _NULL
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, datetime | date):  # ISO 8601 with the T, as Bulk API reads it
+        return value.isoformat()
     return str(value)
 
 

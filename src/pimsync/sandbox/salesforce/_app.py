@@ -34,7 +34,7 @@ from pimsync.sandbox.salesforce._soql import parse
 
 TOKEN = "/services/oauth2/token"  # noqa: S105 - a path, not a secret
 DATA = "/services/data/v{version}"
-VERSIONS = [f"{v}.0" for v in range(20, 65)]
+VERSIONS = [f"{v}.0" for v in range(20, 69)]  # brief §0: docs show up to v68.0
 _JSON = "application/json;charset=UTF-8"
 _BATCH = re.compile(r"batchSize=(\d+)")
 UPDATED_WINDOW = timedelta(days=30)

@@ -66,7 +66,12 @@ API = "/api/rest/v1"
 
 
 # A path each sandbox answers once it is up.
-_UP = {"akeneo": f"{API}/channels", "oro": "/admin/api/products", "sfcc": "/"}
+_UP = {
+    "akeneo": f"{API}/channels",
+    "oro": "/admin/api/products",
+    "sfcc": "/",
+    "salesforce": "/services/data",
+}
 
 
 def cpu_seconds(pid: int) -> float:

@@ -18,7 +18,9 @@ the admin's way (``sb.import_attributes(csv)``, ``sb.update_schema()``), listed 
 off with ``OroSandbox(ext_id=False)``) products are addressed, linked, filtered and
 upserted by SKU. Customers, customer users, their addresses and orders with line items
 follow brief §3.6/§3.7 (seeded countries, regions, groups, payment terms, roles, order
-statuses). See :class:`OroSandbox` for the inspection helpers.
+statuses). Contracts are a custom entity, ``extendcontracts`` (Oro has none), and price
+lists are assigned to customers through ``pricelisttocustomers``. See :class:`OroSandbox`
+for the inspection helpers.
 """
 
 from pimsync.sandbox.akeneo._faults import Faults

@@ -17,6 +17,7 @@ from pimsync.sandbox.oro._checks import (
     required_links,
 )
 from pimsync.sandbox.oro._checks import choice as _choice
+from pimsync.sandbox.oro._contracts import CONTRACT_RULES
 from pimsync.sandbox.oro._customers import CUSTOMER_MIRRORS, CUSTOMER_RULES
 from pimsync.sandbox.oro._orders import ORDER_BACK_REFERENCES, ORDER_MIRRORS, ORDER_RULES
 from pimsync.sandbox.oro._store import Record, Transaction
@@ -297,6 +298,7 @@ RULES: dict[str, Rule] = {
     "productimagetypes": _image_type,
     **CUSTOMER_RULES,
     **ORDER_RULES,
+    **CONTRACT_RULES,
 }
 
 

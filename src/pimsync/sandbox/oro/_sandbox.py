@@ -56,6 +56,8 @@ class OroSandbox(CommerceViews):
       ``wait_async_operations()`` blocks until every batch started has finished.
     * ``customer_by_external_id(ext)``, ``customer_users(id)``, ``customer_addresses(id)``,
       ``orders_of(customer_id)``, ``order_by_external_id(ext)``, ``order_line_items(id)``
+    * ``contract_by_salesforce_id(sf_id)`` (the custom ``extendcontracts`` entity),
+      ``customer_price_lists(customer_id)`` (its ``pricelisttocustomers`` rows)
     """
 
     def __init__(

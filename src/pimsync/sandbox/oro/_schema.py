@@ -251,7 +251,7 @@ def resource_types(*, companion_categories: bool) -> dict[str, ResourceType]:
             batch=True,
         ),
     ]
-    types += customer_types() + order_types()
+    types += customer_types() + order_types() + contract_types()
     return {t.name: t for t in types}
 
 
@@ -455,4 +455,43 @@ def order_types() -> list[ResourceType]:
         _lookup("orderinternalstatuses", status),
         _lookup("orderstatuses", status),
         _lookup("ordershippingstatuses", status),
+    ]
+
+
+# The custom contract entity (brief §3.5: Oro has none; an admin creates one, which the
+# API lists under "extend" + its name) and the Salesforce id column it is found by.
+CONTRACT_TYPE = "extendcontracts"
+SALESFORCE_ID = "salesforce_id"
+CONTRACT_ATTRIBUTES = frozenset(
+    {"contract_number", "status", "start_date", "end_date", "contract_term", "description"}
+    | {SALESFORCE_ID}
+)
+
+
+def contract_types() -> list[ResourceType]:
+    """The custom contract entity, price list assignments and the websites they name."""
+    return [
+        ResourceType(
+            CONTRACT_TYPE,
+            CRUD,
+            CONTRACT_ATTRIBUTES,
+            {"customer": Rel("customers"), "price_list": Rel("pricelists"), **_OWNERSHIP},
+            filters=frozenset({"id", SALESFORCE_ID, "customer", "price_list", "status"})
+            | frozenset({"createdAt", "updatedAt"}),
+            sorters=frozenset({"id", "createdAt", "updatedAt"}),
+        ),
+        ResourceType(
+            "pricelisttocustomers",
+            CRUD,
+            frozenset({"sortOrder", "mergeAllowed"}),
+            {
+                "priceList": Rel("pricelists"),
+                "customer": Rel("customers"),
+                "website": Rel("websites"),
+            },
+            filters=frozenset({"id", "customer", "priceList", "website"}),
+            timestamps=False,
+            create_only=frozenset({"customer"}),
+        ),
+        _lookup("websites", frozenset({"name", "default"}), filters=frozenset({"id", "name"})),
     ]

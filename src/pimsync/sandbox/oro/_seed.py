@@ -197,3 +197,4 @@ def seed_commerce(store: Store, now: str) -> None:
     _options(store, "orderinternalstatuses", ORDER_INTERNAL_STATUSES)
     _options(store, "orderstatuses", ORDER_INTERNAL_STATUSES)
     _options(store, "ordershippingstatuses", _SHIPPING_STATUSES)
+    store.put(_record("websites", "1", {"name": "Default", "default": True}))

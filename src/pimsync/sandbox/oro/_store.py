@@ -22,6 +22,8 @@ INDEXED: dict[str, tuple[str, ...]] = {
     "customeruseraddresses": ("customerUser",),
     "orders": ("externalId", "customer"),
     "regions": ("country",),
+    "extendcontracts": ("salesforce_id", "customer"),
+    "pricelisttocustomers": ("customer",),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from pimsync.sandbox.oro._schema import CONTRACT_TYPE, SALESFORCE_ID
 from pimsync.sandbox.oro._store import Record, Store
 
 
@@ -50,6 +51,19 @@ class CommerceViews:
                 for link in order["relationships"].get("lineItems") or []
             ]
             return copy.deepcopy([i for i in items if i is not None])
+
+    def contract_by_salesforce_id(self, salesforce_id: str) -> Record | None:
+        """The custom contract entity record holding this Salesforce id, or None."""
+        with self.store.lock:
+            for record in self.store.find(CONTRACT_TYPE, SALESFORCE_ID, [salesforce_id]):
+                if record["attributes"].get(SALESFORCE_ID) == salesforce_id:
+                    return copy.deepcopy(record)
+            return None
+
+    def customer_price_lists(self, customer_id: str) -> list[Record]:
+        """The ``pricelisttocustomers`` assignments of a customer, by id."""
+        with self.store.lock:
+            return _by_id(self.store.find("pricelisttocustomers", "customer", [customer_id]))
 
     def _by_external_id(self, type_: str, external_id: str) -> Record | None:
         with self.store.lock:

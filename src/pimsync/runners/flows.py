@@ -23,6 +23,9 @@ from pimsync.runners._oro import (
     oro_reference_entities,
     oro_structure,
 )
+from pimsync.runners._sf_catalog import SF_CATALOG_FLOWS
+from pimsync.runners._sf_contracts import SfContractsOptions, sf_contracts
+from pimsync.runners._sf_pairs import SfAccountsOptions, SfContactsOptions, sf_accounts, sf_contacts
 from pimsync.runners._sfcc import SFCC_FLOWS, SfccJobOptions
 
 
@@ -223,6 +226,34 @@ FLOWS: dict[str, Flow] = {
         *(
             Flow(name, description, ("akeneo",), ("sfcc",), SfccJobOptions, build)
             for name, description, build in SFCC_FLOWS
+        ),
+        *(
+            Flow(name, description, ("salesforce",), ("oro",), options, build)
+            for name, description, options, build in SF_CATALOG_FLOWS
+        ),
+        Flow(
+            "sf.accounts",
+            "Salesforce accounts and Oro customers (with billing address), both ways",
+            ("salesforce",),
+            ("oro",),
+            SfAccountsOptions,
+            sf_accounts,
+        ),
+        Flow(
+            "sf.contacts",
+            "Salesforce contacts and Oro customer users, both ways (after sf.accounts)",
+            ("salesforce",),
+            ("oro",),
+            SfContactsOptions,
+            sf_contacts,
+        ),
+        Flow(
+            "sf.contracts",
+            "Salesforce contracts to a custom Oro entity, with the customer's price list",
+            ("salesforce",),
+            ("oro",),
+            SfContractsOptions,
+            sf_contracts,
         ),
     )
 }

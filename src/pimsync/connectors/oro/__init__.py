@@ -7,7 +7,8 @@
   documents and Oro error documents (offending field from ``source.pointer``).
 * :class:`Capabilities` — upsert, synchronous batch, dry run, ext_id by version.
 * :class:`OroProduct` and :class:`OroProductWriter` — products for the job engine
-  (a :class:`~pimsync.connectors.base.Destination`).
+  (a :class:`~pimsync.connectors.base.Destination`); :class:`OroPriceListWriter` and
+  :class:`OroProductPriceWriter` — price lists and prices kept apart from products.
 * :class:`OroSettings`, :func:`connect`, :func:`check_oro` — the ``oro`` connection kind.
 """
 
@@ -24,6 +25,12 @@ from ._documents import (
     parse_document,
     parse_errors,
     resource_object,
+)
+from ._prices import (
+    OroPriceListWriter,
+    OroProductPrice,
+    OroProductPriceWriter,
+    PriceListPayload,
 )
 from ._products import OroImage, OroPrice, OroProduct, product_payload
 from ._settings import SECRET_FIELDS, OroSettings, check_oro, connect
@@ -44,12 +51,16 @@ __all__ = [
     "OroError",
     "OroImage",
     "OroPrice",
+    "OroPriceListWriter",
     "OroProduct",
+    "OroProductPrice",
+    "OroProductPriceWriter",
     "OroProductWriter",
     "OroRejected",
     "OroSettings",
     "OroTokenFetcher",
     "Page",
+    "PriceListPayload",
     "Resource",
     "check_oro",
     "connect",

@@ -1,0 +1,482 @@
+"""Oro customers (with their billing address) and customer users as one side of a
+two-way sync with Salesforce accounts and contacts.
+
+Change detection follows the API brief (§4.1): customers are filtered by ``updatedAt``;
+addresses and customer users have no such filter, so they are scanned (one list call
+each) and kept when their ``updatedAt`` is inside the window; an address changed since
+brings its customer along. Oro keeps no tombstones (§4.3): these sources report a
+deletion only when a record read by id is gone.
+
+Oro cannot upsert customers or customer users (§1.9): the writers update the record
+the hub has linked, else look it up by ``externalId`` (the Salesforce id, kept on
+records made from Salesforce so a retry after a crash finds them), else create it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pimsync.connectors.base import Change, ItemResult, Op, SourceRecord, Window
+from pimsync.errors import RejectedRecord
+
+from ._client import OroClient, OroRejected
+from ._documents import Resource, join_messages, linkage, resource_object
+
+__all__ = [
+    "BUYER_ROLE",
+    "OroCustomer",
+    "OroCustomerSource",
+    "OroCustomerUserSource",
+    "OroCustomerUserWriter",
+    "OroCustomerWriter",
+    "Places",
+    "oro_time",
+]
+
+BUYER_ROLE = "ROLE_FRONTEND_BUYER"
+ADDRESS_FIELDS = ("phone", "street", "city", "postal_code", "region", "country")
+_ID_CHUNK = 100
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def oro_time(value: object) -> datetime:
+    """An Oro datetime (``2025-06-01T10:00:00Z``); the epoch when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return _EPOCH
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return _EPOCH
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+@dataclass(frozen=True, slots=True)
+class Places:
+    """Oro's countries (ISO2 → name) and regions (ISO2 → code → name): they turn the
+    free text a CRM keeps ("Germany", "Berlin") into Oro's codes and back."""
+
+    countries: Mapping[str, str]
+    regions: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, client: OroClient) -> Places:
+        countries = {
+            r.id.upper(): str(r.attributes.get("name") or r.id) for r in client.list("countries")
+        }
+        regions: dict[str, dict[str, str]] = {}
+        for region in client.list("regions"):
+            country = next((i for t, i in region.related_ids("country")), None)
+            if country is None:
+                continue
+            code = str(region.attributes.get("code") or region.id.rpartition("-")[2])
+            regions.setdefault(country.upper(), {})[code] = str(
+                region.attributes.get("name") or code
+            )
+        return cls(countries, regions)
+
+    def country_code(self, text: str | None) -> str | None:
+        """The ISO2 code of a code or name (case-insensitive); unknown text as given."""
+        if text is None:
+            return None
+        if text.upper() in self.countries:
+            return text.upper()
+        wanted = text.casefold()
+        return next((c for c, n in self.countries.items() if n.casefold() == wanted), text)
+
+    def country_name(self, code: str | None) -> str | None:
+        return None if code is None else self.countries.get(code, code)
+
+    def region_code(self, country: str | None, text: str | None) -> str | None:
+        """The code of a region of ``country`` given by code or name; other text as given."""
+        if text is None:
+            return None
+        known = self.regions.get(country or "", {})
+        wanted = text.casefold()
+        return next((c for c, n in known.items() if wanted in (c.casefold(), n.casefold())), text)
+
+    def region_name(self, country: str | None, code: str | None) -> str | None:
+        if code is None:
+            return None
+        return self.regions.get(country or "", {}).get(code, code)
+
+    def has_regions(self, country: str | None) -> bool:
+        return bool(self.regions.get(country or ""))
+
+
+# -- customers -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OroCustomer:
+    """A customer and its billing address (the default billing one, else the primary,
+    else the first)."""
+
+    customer: Resource
+    address: Resource | None
+
+    @property
+    def updated_at(self) -> datetime:
+        stamps = [oro_time(self.customer.attributes.get("updatedAt"))]
+        if self.address is not None:
+            stamps.append(oro_time(self.address.attributes.get("updatedAt")))
+        return max(stamps)
+
+    def fields(self) -> dict[str, Any]:
+        """``name`` and the address as the pair's raw fields (region: Oro's code, or
+        the free-text ``customRegion``)."""
+        out: dict[str, Any] = {"name": _text(self.customer.attributes.get("name"))}
+        address = self.address
+        if address is None:
+            return out | dict.fromkeys(ADDRESS_FIELDS)
+        a = address.attributes
+        country = next((i for _t, i in address.related_ids("country")), None)
+        region = next((i for _t, i in address.related_ids("region")), None)
+        return out | {
+            "phone": _text(a.get("phone")),
+            "street": _text(a.get("street")),
+            "city": _text(a.get("city")),
+            "postal_code": _text(a.get("postalCode")),
+            "region": region.rpartition("-")[2] if region else _text(a.get("customRegion")),
+            "country": country,
+        }
+
+
+def _billing(addresses: Sequence[Resource]) -> Resource | None:
+    def rank(address: Resource) -> tuple[bool, bool, int]:
+        types = address.attributes.get("types") or []
+        default = any(
+            isinstance(t, dict) and t.get("addressType") == "billing" and t.get("default")
+            for t in types
+        )
+        primary = bool(address.attributes.get("primary"))
+        number = int(address.id) if address.id.isdigit() else 0
+        return (not default, not primary, number)
+
+    return min(addresses, key=rank) if addresses else None
+
+
+class OroCustomerSource:
+    """Oro customers changed since a window (by ``updatedAt``, or an address changed)."""
+
+    def __init__(self, client: OroClient) -> None:
+        self._client = client
+
+    def clock(self) -> datetime:
+        return datetime.now(UTC)
+
+    def partitions(self, since: datetime | None) -> Sequence[None]:
+        return [None]
+
+    def _addresses(self) -> dict[str, list[Resource]]:
+        by_customer: dict[str, list[Resource]] = {}
+        for address in self._client.list("customeraddresses"):
+            for _t, owner in address.related_ids("customer"):
+                by_customer.setdefault(owner, []).append(address)
+        return by_customer
+
+    def _customers(self, ids: Sequence[str]) -> Iterator[Resource]:
+        for start in range(0, len(ids), _ID_CHUNK):
+            yield from self._client.list(
+                "customers", {"id": ",".join(ids[start : start + _ID_CHUNK])}
+            )
+
+    def extract(self, window: Window) -> Iterator[Sequence[SourceRecord[OroCustomer]]]:
+        addresses = self._addresses()
+        since = window.since
+        filters = (
+            None if since is None else {"updatedAt[gte]": since.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        )
+        seen: set[str] = set()
+        for page in self._client.pages("customers", filters):
+            records = [
+                SourceRecord(c.id, OroCustomer(c, _billing(addresses.get(c.id, []))))
+                for c in page.document.data
+            ]
+            seen.update(r.key for r in records)
+            yield records
+        if since is None:
+            return
+        touched = sorted(
+            owner
+            for owner, found in addresses.items()
+            if owner not in seen
+            and any(oro_time(a.attributes.get("updatedAt")) >= since for a in found)
+        )
+        if touched:
+            yield [
+                SourceRecord(c.id, OroCustomer(c, _billing(addresses.get(c.id, []))))
+                for c in self._customers(touched)
+            ]
+
+    def read(self, keys: Sequence[str]) -> Iterator[SourceRecord[OroCustomer]]:
+        addresses = self._addresses()
+        found = {c.id: c for c in self._customers(list(keys))}
+        for key in keys:
+            customer = found.get(key)
+            if customer is None:
+                yield SourceRecord(key, None, deleted=True)
+            else:
+                yield SourceRecord(key, OroCustomer(customer, _billing(addresses.get(key, []))))
+
+
+def _rejected(change: Change, exc: OroRejected | RejectedRecord) -> ItemResult:
+    message = join_messages(exc.errors) if isinstance(exc, OroRejected) else exc.reason
+    return ItemResult(change.key, error=message or str(exc))
+
+
+def _external_id(change: Change) -> str | None:
+    """The Salesforce id a change carries: its pair key unless the record came from Oro."""
+    return None if change.key.startswith("b:") else change.key
+
+
+class OroCustomerWriter:
+    """Writes canonical accounts as Oro customers with one billing address.
+
+    A payload is ``name`` plus the address fields (``street``, ``city``,
+    ``postal_code``, ``country`` as ISO2, ``region`` as a code or text, ``phone``); an
+    incomplete address leaves the customer's address as it is.
+    """
+
+    def __init__(self, client: OroClient, places: Places) -> None:
+        self._client = client
+        self._places = places
+
+    def write(self, changes: Sequence[Change]) -> Sequence[ItemResult]:
+        results: list[ItemResult] = []
+        for change in changes:
+            try:
+                results.append(self._one(change))
+            except (OroRejected, RejectedRecord) as exc:
+                results.append(_rejected(change, exc))
+        return results
+
+    def _find(self, change: Change) -> str | None:
+        if change.dest_key is not None:
+            return change.dest_key
+        external = _external_id(change)
+        if external is None or not self._client.capabilities.ext_id:
+            return None
+        found = next(iter(self._client.list("customers", {"externalId": external})), None)
+        return None if found is None else found.id
+
+    def _one(self, change: Change) -> ItemResult:
+        if change.op is Op.DELETE:
+            self._client.delete("customers", change.dest_key or "")
+            return ItemResult(change.key, change.dest_key)
+        if change.op is Op.DISABLE:
+            return ItemResult(change.key, error="Oro customers cannot be disabled; left as is")
+        payload: Mapping[str, Any] = change.payload
+        name = payload.get("name")
+        if not name:
+            raise RejectedRecord(change.key, "an Oro customer needs a name; the account has none")
+        id_ = self._find(change)
+        attributes: dict[str, Any] = {"name": name}
+        external = _external_id(change)
+        if id_ is None:
+            if external is not None and self._client.capabilities.ext_id:
+                attributes["externalId"] = external
+            document = {"data": resource_object("customers", attributes=attributes)}
+            id_ = self._client.create("customers", document)[0].one.id
+            created = True
+        else:
+            document = {"data": resource_object("customers", id_=id_, attributes=attributes)}
+            self._client.update("customers", id_, document)
+            created = False
+        self._address(id_, payload, created)
+        return ItemResult(change.key, id_, created=created)
+
+    def _address(self, customer: str, payload: Mapping[str, Any], created: bool) -> None:
+        if not all(payload.get(f) for f in ("street", "city", "postal_code", "country")):
+            return
+        country = str(payload["country"])
+        region = payload.get("region")
+        region_code = self._places.region_code(country, region) if region else None
+        known_region = region_code in self._places.regions.get(country, {})
+        attributes: dict[str, Any] = {
+            "street": payload["street"],
+            "city": payload["city"],
+            "postalCode": payload["postal_code"],
+            "phone": payload.get("phone"),
+            "organization": payload["name"],
+            "customRegion": None if known_region else region,
+        }
+        relationships = {
+            "country": linkage("countries", country),
+            "region": linkage("regions", f"{country}-{region_code}" if known_region else None),
+        }
+        existing = (
+            None
+            if created
+            else _billing(list(self._client.list("customeraddresses", {"customer": customer})))
+        )
+        if existing is None:
+            attributes["types"] = [
+                {"addressType": "billing", "default": True},
+                {"addressType": "shipping", "default": True},
+            ]
+            attributes["primary"] = True
+            relationships["customer"] = linkage("customers", customer)
+            document = {
+                "data": resource_object(
+                    "customeraddresses", attributes=attributes, relationships=relationships
+                )
+            }
+            self._client.create("customeraddresses", document)
+            return
+        document = {
+            "data": resource_object(
+                "customeraddresses",
+                id_=existing.id,
+                attributes=attributes,
+                relationships=relationships,
+            )
+        }
+        self._client.update("customeraddresses", existing.id, document)
+
+
+# -- customer users --------------------------------------------------------------------
+
+
+class OroCustomerUserSource:
+    """Oro customer users changed since a window (a scan: ``updatedAt`` has no filter)."""
+
+    def __init__(self, client: OroClient) -> None:
+        self._client = client
+
+    def clock(self) -> datetime:
+        return datetime.now(UTC)
+
+    def partitions(self, since: datetime | None) -> Sequence[None]:
+        return [None]
+
+    def extract(self, window: Window) -> Iterator[Sequence[SourceRecord[Resource]]]:
+        since = window.since
+        for page in self._client.pages("customerusers"):
+            yield [
+                SourceRecord(u.id, u)
+                for u in page.document.data
+                if since is None or oro_time(u.attributes.get("updatedAt")) >= since
+            ]
+
+    def read(self, keys: Sequence[str]) -> Iterator[SourceRecord[Resource]]:
+        found: dict[str, Resource] = {}
+        for start in range(0, len(keys), _ID_CHUNK):
+            chunk = ",".join(keys[start : start + _ID_CHUNK])
+            found.update((u.id, u) for u in self._client.list("customerusers", {"id": chunk}))
+        for key in keys:
+            user = found.get(key)
+            yield SourceRecord(key, user) if user else SourceRecord(key, None, deleted=True)
+
+
+class OroCustomerUserWriter:
+    """Writes canonical contacts as Oro customer users: ``first_name``, ``last_name``,
+    ``email`` and ``account`` — the Salesforce account id, turned into the Oro customer
+    through ``customer_of`` (None: that account is not in Oro yet, the contact is
+    refused and retried by the next run)."""
+
+    def __init__(self, client: OroClient, customer_of: Callable[[str], str | None]) -> None:
+        self._client = client
+        self._customer_of = customer_of
+        self._role: str | None = None
+
+    def write(self, changes: Sequence[Change]) -> Sequence[ItemResult]:
+        results: list[ItemResult] = []
+        for change in changes:
+            try:
+                results.append(self._one(change))
+            except (OroRejected, RejectedRecord) as exc:
+                results.append(_rejected(change, exc))
+        return results
+
+    def _buyer_role(self) -> str:
+        if self._role is None:
+            found = next(iter(self._client.list("customeruserroles", {"role": BUYER_ROLE})), None)
+            if found is None:
+                found = next(
+                    (
+                        r
+                        for r in self._client.list("customeruserroles")
+                        if r.attributes.get("role") == BUYER_ROLE
+                    ),
+                    None,
+                )
+            if found is None:
+                raise RejectedRecord(
+                    "customeruserroles", f"Oro has no {BUYER_ROLE} role to give new customer users"
+                )
+            self._role = found.id
+        return self._role
+
+    def _one(self, change: Change) -> ItemResult:
+        if change.op is Op.DELETE:
+            self._client.delete("customerusers", change.dest_key or "")
+            return ItemResult(change.key, change.dest_key)
+        if change.op is Op.DISABLE:
+            document = {
+                "data": resource_object(
+                    "customerusers", id_=change.dest_key, attributes={"enabled": False}
+                )
+            }
+            self._client.update("customerusers", change.dest_key or "", document)
+            return ItemResult(change.key, change.dest_key)
+        payload: Mapping[str, Any] = change.payload
+        missing = [f for f in ("first_name", "last_name", "email") if not payload.get(f)]
+        if missing:
+            raise RejectedRecord(
+                change.key,
+                f"an Oro customer user needs {', '.join(missing).replace('_', ' ')}; "
+                "the contact has none",
+            )
+        account = payload.get("account")
+        if not account:
+            raise RejectedRecord(
+                change.key, "an Oro customer user needs a customer; the contact has no account"
+            )
+        customer = self._customer_of(str(account))
+        if customer is None:
+            raise RejectedRecord(
+                change.key,
+                f"its account {account} is not in Oro yet (run the accounts job first); "
+                "the contact is retried by the next run",
+            )
+        attributes = {
+            "firstName": payload["first_name"],
+            "lastName": payload["last_name"],
+            "email": payload["email"],
+        }
+        relationships: dict[str, Any] = {"customer": linkage("customers", customer)}
+        id_ = change.dest_key
+        external = _external_id(change)
+        if id_ is None and external is not None and self._client.capabilities.ext_id:
+            found = next(iter(self._client.list("customerusers", {"externalId": external})), None)
+            id_ = None if found is None else found.id
+        if id_ is not None:
+            document = {
+                "data": resource_object(
+                    "customerusers", id_=id_, attributes=attributes, relationships=relationships
+                )
+            }
+            self._client.update("customerusers", id_, document)
+            return ItemResult(change.key, id_)
+        if external is not None and self._client.capabilities.ext_id:
+            attributes["externalId"] = external
+        relationships["userRoles"] = {
+            "data": [{"type": "customeruserroles", "id": self._buyer_role()}]
+        }
+        document = {
+            "data": resource_object(
+                "customerusers", attributes=attributes, relationships=relationships
+            )
+        }
+        id_ = self._client.create("customerusers", document)[0].one.id
+        return ItemResult(change.key, id_, created=True)

@@ -1,0 +1,264 @@
+"""sf.accounts and sf.contacts over both sandboxes on 127.0.0.1: records made on either
+side reach the other, each change crosses once, pimsync's own writes never bounce back,
+conflicts follow the ownership policy and are reported, contacts follow their accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import Engine
+
+from pimsync.config import JobConfig, ProjectConfig
+from pimsync.connectors.kinds import get_kind, parse_settings
+from pimsync.errors import ConfigError
+from pimsync.jobs import PairEngine, RunReport, RunStatus
+from pimsync.runners.flows import Endpoint, FlowContext, get_flow
+from pimsync.sandbox.oro import OroSandbox
+from pimsync.sandbox.oro import serve as serve_oro
+from pimsync.sandbox.salesforce import SalesforceSandbox
+from pimsync.sandbox.salesforce import serve as serve_salesforce
+from pimsync.state import _runs, create_state_engine, upgrade
+
+ACME = {
+    "Name": "Acme",
+    "Phone": "+49 30 1",
+    "BillingStreet": "Unter den Linden 1",
+    "BillingCity": "Berlin",
+    "BillingPostalCode": "10117",
+    "BillingState": "Berlin",
+    "BillingCountry": "Germany",
+}
+
+
+@dataclass
+class Systems:
+    crm: SalesforceSandbox
+    shop: OroSandbox
+    source: Endpoint
+    destination: Endpoint
+    db: Engine
+
+    def run(self, flow: str, **options: Any) -> RunReport:
+        config = JobConfig(flow=flow, source="crm", destination="shop", options=options)
+        context = FlowContext(flow, config, self.source, self.destination, ProjectConfig(), self.db)
+        spec = get_flow(flow).build(context)
+        assert not isinstance(spec, list | tuple)
+        return PairEngine(self.db).run(spec)  # type: ignore[arg-type]
+
+    def writes(self) -> int:
+        crm = sum(
+            n
+            for key, n in self.crm.requests.items()
+            if key.split(" ")[0] in ("POST", "PATCH", "DELETE") and "/services/data/" in key
+        )
+        return crm + sum(self.shop.writes.values())
+
+    def account(self, **fields: Any) -> str:
+        return self.crm.org.create("Account", {**ACME, **fields}, user=self.crm.admin_user_id)
+
+    def sf_edit(self, type_: str, id_: str, **fields: Any) -> None:
+        self.crm.org.update(type_, id_, fields, user=self.crm.admin_user_id)
+
+    def accounts(self) -> dict[str, dict[str, Any]]:
+        return {r["Name"]: r for r in self.crm.org.rows("Account")}
+
+    def customers(self) -> dict[str, dict[str, Any]]:
+        with self.shop.store.lock:
+            records = list(self.shop.store.records.get("customers", {}).values())
+        return {r["attributes"]["name"]: r for r in records}
+
+    def address(self, customer_id: str) -> dict[str, Any]:
+        (found,) = self.shop.customer_addresses(customer_id)
+        return found
+
+
+@pytest.fixture
+def systems(tmp_path: Path) -> Iterator[Systems]:
+    crm, shop = SalesforceSandbox(), OroSandbox()
+    with serve_salesforce(crm) as crm_url, serve_oro(shop) as shop_url:
+        source = Endpoint(
+            "crm",
+            "salesforce",
+            parse_settings(
+                "crm", get_kind("salesforce"), {"url": crm_url, "client_id": crm.app.client_id}
+            ),
+            {"client_secret": SecretStr(crm.app.client_secret)},
+        )
+        sc = shop.credentials
+        destination = Endpoint(
+            "shop",
+            "oro",
+            parse_settings(
+                "shop",
+                get_kind("oro"),
+                {"url": shop_url, "client_id": sc.client_id, "version": "6.1.10"},
+            ),
+            {"client_secret": SecretStr(sc.client_secret)},
+        )
+        db = create_state_engine(f"sqlite:///{tmp_path / 'state.db'}")
+        upgrade(db)
+        try:
+            yield Systems(crm, shop, source, destination, db)
+        finally:
+            db.dispose()
+
+
+def oro_customer(systems: Systems, name: str) -> str:
+    customer = systems.shop.create(
+        "customers", {"data": {"type": "customers", "attributes": {"name": name}}}
+    )
+    systems.shop.create(
+        "customeraddresses",
+        {
+            "data": {
+                "type": "customeraddresses",
+                "attributes": {
+                    "street": "1 Main St",
+                    "city": "Rochester",
+                    "postalCode": "14608",
+                    "organization": name,
+                    "phone": "555-1",
+                    "types": [{"addressType": "billing", "default": True}],
+                },
+                "relationships": {
+                    "customer": {"data": {"type": "customers", "id": customer["id"]}},
+                    "country": {"data": {"type": "countries", "id": "US"}},
+                    "region": {"data": {"type": "regions", "id": "US-NY"}},
+                },
+            }
+        },
+    )
+    return str(customer["id"])
+
+
+def assert_no_echo(systems: Systems, flow: str, runs: int = 3) -> None:
+    for _ in range(runs):
+        before = systems.writes()
+        report = systems.run(flow)
+        assert report.status is RunStatus.SUCCEEDED, report.error
+        assert systems.writes() == before
+
+
+def test_accounts_sync_both_ways_then_never_echo(systems: Systems) -> None:
+    systems.account()
+    oro_customer(systems, "Globex")
+
+    report = systems.run("sf.accounts")
+
+    assert report.status is RunStatus.SUCCEEDED, report.error
+    customers, accounts = systems.customers(), systems.accounts()
+    assert set(customers) == set(accounts) == {"Acme", "Globex"}
+    acme = systems.address(customers["Acme"]["id"])
+    assert acme["attributes"]["city"] == "Berlin"
+    assert acme["relationships"]["region"] == {"type": "regions", "id": "DE-BE"}
+    assert acme["relationships"]["country"] == {"type": "countries", "id": "DE"}
+    assert customers["Acme"]["attributes"]["externalId"] == accounts["Acme"]["Id"]
+    globex = accounts["Globex"]
+    assert (globex["BillingCity"], globex["BillingState"], globex["BillingCountry"]) == (
+        "Rochester",
+        "New York",
+        "United States",
+    )
+    assert globex["Oro_Id__c"] == customers["Globex"]["id"]
+    assert_no_echo(systems, "sf.accounts")
+
+
+def test_a_change_on_either_side_arrives_once(systems: Systems) -> None:
+    sf_id = systems.account()
+    systems.run("sf.accounts")
+    oro_id = systems.customers()["Acme"]["id"]
+
+    systems.sf_edit("Account", sf_id, BillingCity="Potsdam")
+    report = systems.run("sf.accounts")
+    assert report.streams["account → oro"].updated == 1
+    assert systems.address(oro_id)["attributes"]["city"] == "Potsdam"
+    assert_no_echo(systems, "sf.accounts", runs=1)
+
+    address = systems.address(oro_id)
+    systems.shop.store.records["customeraddresses"][address["id"]]["attributes"].update(
+        street="Friedrichstr. 5", updatedAt=systems.shop.timestamp()
+    )
+    report = systems.run("sf.accounts")
+    assert report.streams["account → salesforce"].updated == 1
+    assert report.streams["account → oro"].updated == 0
+    assert systems.accounts()["Acme"]["BillingStreet"] == "Friedrichstr. 5"
+    assert_no_echo(systems, "sf.accounts")
+
+
+def test_a_conflict_follows_ownership_and_is_reported(systems: Systems) -> None:
+    sf_id = systems.account()
+    systems.run("sf.accounts")
+    oro_id = systems.customers()["Acme"]["id"]
+    systems.shop.store.records["customers"][oro_id]["attributes"].update(
+        name="Acme (shop)", updatedAt=systems.shop.timestamp()
+    )
+    address = systems.address(oro_id)
+    systems.shop.store.records["customeraddresses"][address["id"]]["attributes"].update(
+        city="Hamburg", updatedAt=systems.shop.timestamp()
+    )
+    systems.sf_edit("Account", sf_id, Name="Acme GmbH", BillingCity="Köln")  # the later edit
+
+    report = systems.run("sf.accounts")
+
+    assert report.status is RunStatus.SUCCEEDED, report.error
+    with systems.db.connect() as conn:
+        items = _runs.list_items(conn, report.run_id, "conflict")
+    assert len(items) == 1
+    assert "name: salesforce" in (items[0].message or "")  # Salesforce owns the name
+    assert "city: salesforce" in (items[0].message or "")  # the last modified
+    assert set(systems.customers()) == {"Acme GmbH"}
+    assert systems.address(oro_id)["attributes"]["city"] == "Köln"
+    assert_no_echo(systems, "sf.accounts")
+
+
+def test_an_account_without_name_from_oro_is_refused(systems: Systems) -> None:
+    oro_customer(systems, "Blank")
+    systems.shop.store.records["customers"][systems.customers()["Blank"]["id"]]["attributes"][
+        "name"
+    ] = " "
+    report = systems.run("sf.accounts")
+    assert report.status is RunStatus.PARTIAL
+    with systems.db.connect() as conn:
+        (item,) = _runs.list_items(conn, report.run_id, "rejected")
+    assert "needs Name" in (item.message or "")
+    assert systems.accounts() == {}
+
+
+def test_unknown_salesforce_field_is_a_config_error(systems: Systems) -> None:
+    with pytest.raises(ConfigError, match="Fax__c"):
+        systems.run("sf.accounts", fields={"name": "Name", "phone": "Fax__c"})
+
+
+def test_contacts_follow_their_accounts_and_wait_for_them(systems: Systems) -> None:
+    acme = systems.account()
+    crm, admin = systems.crm.org, systems.crm.admin_user_id
+    contact = {"FirstName": "Ann", "LastName": "Cole", "Email": "ann@acme.test"}
+    crm.create("Contact", {**contact, "AccountId": acme}, user=admin)
+
+    early = systems.run("sf.contacts")  # the account is not in Oro yet
+    assert early.status is RunStatus.PARTIAL
+    with systems.db.connect() as conn:
+        (item,) = _runs.list_items(conn, early.run_id, "rejected")
+    assert "not in Oro yet" in (item.message or "")
+
+    systems.run("sf.accounts")
+    report = systems.run("sf.contacts")  # nothing changed in Salesforce: the retry
+    assert report.status is RunStatus.SUCCEEDED, report.error
+    customer = systems.customers()["Acme"]["id"]
+    (user,) = systems.shop.customer_users(customer)
+    assert user["attributes"]["email"] == "ann@acme.test"
+    assert_no_echo(systems, "sf.contacts")
+
+    with systems.shop.store.lock:
+        stored = systems.shop.store.records["customerusers"][user["id"]]["attributes"]
+        stored.update(firstName="Annie", updatedAt=systems.shop.timestamp())
+    report = systems.run("sf.contacts")
+    assert report.streams["contact → salesforce"].updated == 1
+    (sf_contact,) = crm.rows("Contact")
+    assert sf_contact["FirstName"] == "Annie"
+    assert_no_echo(systems, "sf.contacts")

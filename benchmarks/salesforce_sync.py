@@ -6,7 +6,15 @@ per call) and once record by record (``upsert``), counting the HTTP calls each w
 on the wire and the wall time. The issue's target: at most 10 API calls per 1,000
 upserts.
 
+With ``--sync``, it instead runs the two-way jobs: a Salesforce org of N accounts with
+two contacts each (``pimsync sandbox salesforce`` and ``pimsync sandbox oro``, each in
+its own process), ``sf.accounts`` then ``sf.contacts`` into an empty Oro, then both jobs
+again twice with no change on either side: the first reads back pimsync's own writes as
+changes and writes nothing, the second has nothing to read (the issue's target: ≤ 2 s
+and zero writes).
+
     python benchmarks/salesforce_sync.py --accounts 1000
+    python benchmarks/salesforce_sync.py --sync --accounts 10000
 """
 
 from __future__ import annotations
@@ -15,6 +23,8 @@ import argparse
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -27,6 +37,8 @@ CLIENT_ID = "3MVG9pimsync.sandbox.consumer.key"  # the sandbox's connected app
 CLIENT_SECRET = "pimsync-salesforce-secret"
 
 CALLS: Counter[str] = Counter()
+# The jobs' overlap (a project's default is 60 s): the no-change run starts after it.
+OVERLAP = timedelta(seconds=2)
 
 
 def count_calls() -> None:
@@ -36,6 +48,8 @@ def count_calls() -> None:
     def counting(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
         kind = "token" if request.url.path.endswith("/oauth2/token") else request.method
         CALLS[kind] += 1
+        if kind != "token":
+            PORT_CALLS[(request.url.port, kind)] += 1
         return send(self, request)
 
     httpx.HTTPTransport.handle_request = counting  # type: ignore[method-assign]
@@ -52,12 +66,92 @@ def api_calls() -> int:
     return sum(n for kind, n in CALLS.items() if kind != "token")
 
 
+def sync(n: int) -> None:
+    """The two-way jobs over both sandboxes: initial sync, then a run with no change."""
+    import tempfile
+    from pathlib import Path
+
+    from pimsync.config import JobConfig, ProjectConfig
+    from pimsync.connectors.kinds import get_kind, parse_settings
+    from pimsync.jobs import PairEngine
+    from pimsync.runners.flows import Endpoint, FlowContext, get_flow
+    from pimsync.state import create_state_engine, upgrade
+
+    crm_args = ("--accounts", str(n), "--products", "0")
+    with (
+        sandbox("salesforce", *crm_args) as (crm_url, _crm_pid),
+        sandbox("oro") as (shop_url, _shop_pid),
+        tempfile.TemporaryDirectory() as folder,
+    ):
+        settings = SalesforceSettings(url=crm_url, auth="client_credentials", client_id=CLIENT_ID)
+        secret = {"client_secret": SecretStr(CLIENT_SECRET)}
+        with connect(settings, secret) as client:  # a second contact for each account
+            ids = [r["Id"] for page in client.query("SELECT Id FROM Account") for r in page]
+            rows = [
+                {"FirstName": "Sam", "LastName": f"Second {i}", "Email": f"s{i}@example.com",
+                 "AccountId": account}
+                for i, account in enumerate(ids)
+            ]  # fmt: skip
+            client.bulk_ingest("Contact", "insert", rows, poll_interval=0.2)
+        source = Endpoint(
+            "crm", "salesforce",
+            parse_settings("crm", get_kind("salesforce"), {"url": crm_url, "client_id": CLIENT_ID}),
+            secret,
+        )  # fmt: skip
+        destination = Endpoint(
+            "shop", "oro",
+            parse_settings("shop", get_kind("oro"), {
+                "url": shop_url, "client_id": "pimsync-oro", "version": "6.1.10"}),
+            {"client_secret": SecretStr("pimsync-oro-secret")},
+        )  # fmt: skip
+        db = create_state_engine(f"sqlite:///{Path(folder) / 'state.db'}")
+        upgrade(db)
+        print(f"{len(ids)} accounts, {2 * len(ids)} contacts in the Salesforce sandbox")
+        print("| run | job | time | Salesforce calls | to Oro | to Salesforce | unchanged |")
+        print("|---|---|---|---|---|---|---|")
+        # The first run after a sync reads back pimsync's own writes (and writes nothing);
+        # the next one has nothing to read.
+        for label in ("initial", "echo check", "no change"):
+            if label != "initial":
+                time.sleep(2 * OVERLAP.total_seconds())  # past the overlap: nothing changed
+            for flow in ("sf.accounts", "sf.contacts"):
+                CALLS.clear()
+                config = JobConfig(flow=flow, source="crm", destination="shop", options={})
+                context = FlowContext(flow, config, source, destination, ProjectConfig(), db)
+                started = time.perf_counter()
+                spec = replace(get_flow(flow).build(context), overlap=OVERLAP)  # type: ignore[type-var]
+                report = PairEngine(db).run(spec)
+                seconds = time.perf_counter() - started
+                streams = report.streams
+                to_oro = sum(c.created + c.updated for k, c in streams.items() if "oro" in k)
+                to_sf = sum(c.created + c.updated for k, c in streams.items() if "salesforce" in k)
+                unchanged = sum(c.unchanged for c in streams.values())
+                calls = sum(n for (port, _kind), n in PORT_CALLS.items() if port == _port(crm_url))
+                print(
+                    f"| {label} | {flow} | {seconds:.2f} s | {calls} | {to_oro} | {to_sf} | "
+                    f"{unchanged} |"
+                )
+                PORT_CALLS.clear()
+        db.dispose()
+
+
+def _port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
+PORT_CALLS: Counter[tuple[int | None, str]] = Counter()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=1000)
+    parser.add_argument("--sync", action="store_true", help="Run the two-way jobs instead.")
     args = parser.parse_args()
     n = args.accounts
     count_calls()
+    if args.sync:
+        sync(n)
+        return 0
     with sandbox("salesforce", "--accounts", "0", "--products", "0") as (url, _pid):
         settings = SalesforceSettings(url=url, auth="client_credentials", client_id=CLIENT_ID)
         client = connect(settings, {"client_secret": SecretStr(CLIENT_SECRET)})

@@ -167,7 +167,7 @@ class _AccountForm:
         return {self.fields[name]: value for name, value in values.items() if name in self.fields}
 
 
-class _AccountLinks:
+class AccountLinks:
     """The accounts pair's links (Salesforce account id ↔ Oro customer id), read once."""
 
     def __init__(self, db: Engine, connection: str) -> None:
@@ -234,7 +234,7 @@ def sf_contacts(ctx: FlowContext) -> PairSpec:
     options: SfContactsOptions = FLOWS["sf.contacts"].parse_options(ctx.job, ctx.config.options)
     crm, shop = _clients(ctx, "Contact", options.fields)
     fields = options.fields
-    links = _AccountLinks(ctx.db, ctx.destination.name)
+    links = AccountLinks(ctx.db, ctx.destination.name)
 
     def from_salesforce(record: Mapping[str, Any]) -> dict[str, Any]:
         return {name: _text(record.get(field)) for name, field in fields.items()}

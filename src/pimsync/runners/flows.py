@@ -25,6 +25,7 @@ from pimsync.runners._oro import (
 )
 from pimsync.runners._sf_catalog import SF_CATALOG_FLOWS
 from pimsync.runners._sf_contracts import SfContractsOptions, sf_contracts
+from pimsync.runners._sf_orders import SfOrdersOptions, sf_orders
 from pimsync.runners._sf_pairs import SfAccountsOptions, SfContactsOptions, sf_accounts, sf_contacts
 from pimsync.runners._sfcc import SFCC_FLOWS, SfccJobOptions
 
@@ -246,6 +247,15 @@ FLOWS: dict[str, Flow] = {
             ("oro",),
             SfContactsOptions,
             sf_contacts,
+        ),
+        Flow(
+            "sf.orders",
+            "Salesforce orders and Oro orders with their line items, both ways (after "
+            "sf.accounts and sf.products)",
+            ("salesforce",),
+            ("oro",),
+            SfOrdersOptions,
+            sf_orders,
         ),
         Flow(
             "sf.contracts",

@@ -5,6 +5,7 @@
 :class:`SalesforceRecordWriter` writes canonical records through sObject Collections:
 updates by Id, creations as upserts by an external id holding the other side's id (a
 retry after a crash finds the record it made instead of making a second one).
+:class:`SalesforceOrders` reads Orders the same way, each with its OrderItems.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from pimsync.errors import RejectedRecord
 from ._client import COLLECTION_LIMIT, SalesforceClient, soql_literal
 from ._results import SaveResult, parse_datetime
 
-__all__ = ["ORO_ID_FIELD", "SalesforceRecordWriter", "SalesforceRecords", "system_modstamp"]
+__all__ = [
+    "ORO_ID_FIELD",
+    "SalesforceOrders",
+    "SalesforceRecordWriter",
+    "SalesforceRecords",
+    "order_items",
+    "system_modstamp",
+]
 
 ORO_ID_FIELD = "Oro_Id__c"
 _DELETIONS_KEPT = timedelta(days=14)  # getDeleted reaches 15 days back
@@ -76,6 +84,70 @@ class SalesforceRecords:
         for key in keys:
             record = found.get(key)
             yield SourceRecord(key, record) if record else SourceRecord(key, None, deleted=True)
+
+
+ORDER_ITEM_FIELDS = ("OrderId", "PricebookEntryId", "Product2Id", "Quantity", "UnitPrice")
+
+
+def order_items(client: SalesforceClient, orders: Sequence[str]) -> dict[str, list[Record]]:
+    """The OrderItems of ``orders`` by order id, each with its product's ``ProductCode``."""
+    items: dict[str, list[Record]] = {}
+    products: set[str] = set()
+    fields = ", ".join(("Id", *ORDER_ITEM_FIELDS))
+    for start in range(0, len(orders), COLLECTION_LIMIT):
+        ids = ", ".join(soql_literal(k) for k in orders[start : start + COLLECTION_LIMIT])
+        soql = f"SELECT {fields} FROM OrderItem WHERE OrderId IN ({ids}) ORDER BY Id"  # noqa: S608
+        for item in client.records(soql):
+            items.setdefault(str(item["OrderId"]), []).append(item)
+            if item.get("Product2Id"):
+                products.add(str(item["Product2Id"]))
+    codes: dict[str, Any] = {}
+    wanted = sorted(products)
+    for start in range(0, len(wanted), COLLECTION_LIMIT):
+        ids = ", ".join(soql_literal(k) for k in wanted[start : start + COLLECTION_LIMIT])
+        soql = f"SELECT Id, ProductCode FROM Product2 WHERE Id IN ({ids})"  # noqa: S608
+        codes.update((str(p["Id"]), p.get("ProductCode")) for p in client.records(soql))
+    for found in items.values():
+        for item in found:
+            item["ProductCode"] = codes.get(str(item.get("Product2Id")))
+    return items
+
+
+class SalesforceOrders(SalesforceRecords):
+    """Orders with ``fields``, each record holding its items under ``OrderItems`` (see
+    :func:`order_items`). An OrderItem changed since the window brings its order along,
+    even when the order itself was not stamped."""
+
+    def __init__(self, client: SalesforceClient, fields: Sequence[str]) -> None:
+        super().__init__(client, "Order", fields)
+
+    def _attach(self, records: Sequence[SourceRecord[Record]]) -> None:
+        live = [r for r in records if r.data is not None]
+        items = order_items(self._client, [r.key for r in live])
+        for record in live:
+            assert record.data is not None
+            record.data["OrderItems"] = items.get(record.key, [])
+
+    def extract(self, window: Window) -> Iterator[Sequence[SourceRecord[Record]]]:
+        seen: set[str] = set()
+        for page in super().extract(window):
+            self._attach(page)
+            seen.update(r.key for r in page)
+            yield page
+        if window.since is None:
+            return
+        touched = {
+            str(item["OrderId"])
+            for page in self._client.modified_since("OrderItem", ["OrderId"], window.since)
+            for item in page
+        }
+        if touched - seen:
+            yield list(self.read(sorted(touched - seen)))
+
+    def read(self, keys: Sequence[str]) -> Iterator[SourceRecord[Record]]:
+        records = list(super().read(keys))
+        self._attach(records)
+        yield from records
 
 
 class SalesforceRecordWriter:

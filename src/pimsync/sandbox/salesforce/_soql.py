@@ -211,7 +211,10 @@ class _Parser:
                 self.i += 1
                 selected.append(self.name_token())
         self.expect_kw("from")
-        type_tok = self.name_token()
+        type_tok = self.peek()  # an object may share a keyword's name: FROM Order
+        if type_tok.kind != "name":
+            raise self.unexpected()
+        self.i += 1
         sobject = self.find_type(type_tok.text)
         if sobject is None:
             raise self.fail(

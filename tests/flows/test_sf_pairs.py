@@ -262,3 +262,35 @@ def test_contacts_follow_their_accounts_and_wait_for_them(systems: Systems) -> N
     (sf_contact,) = crm.rows("Contact")
     assert sf_contact["FirstName"] == "Annie"
     assert_no_echo(systems, "sf.contacts")
+
+
+class SimulatedCrash(BaseException):
+    """The process dying between the writes and the commit of what they did."""
+
+
+def test_a_crash_before_the_commit_makes_no_duplicate_on_the_rerun(
+    systems: Systems, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    systems.account()  # made in Salesforce
+    oro_customer(systems, "Globex")  # made in Oro
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise SimulatedCrash
+
+    with monkeypatch.context() as patch:
+        patch.setattr("pimsync.jobs._pair._PairRun._commit", crash)
+        with pytest.raises(SimulatedCrash):
+            systems.run("sf.accounts")
+    # Both records were written to the other side, but the hub stored nothing of it.
+    assert set(systems.accounts()) == set(systems.customers()) == {"Acme", "Globex"}
+
+    report = systems.run("sf.accounts")
+
+    assert report.status is RunStatus.SUCCEEDED, report.error
+    names_sf = [r["Name"] for r in systems.crm.org.rows("Account")]
+    with systems.shop.store.lock:
+        names_oro = [
+            r["attributes"]["name"] for r in systems.shop.store.records["customers"].values()
+        ]
+    assert sorted(names_sf) == sorted(names_oro) == ["Acme", "Globex"]  # upserts found them
+    assert_no_echo(systems, "sf.accounts")

@@ -66,7 +66,9 @@ class Side:
     records to this side (``Change.dest_key``: this side's id, None to create; the
     result's ``dest_key``: the id written) and should upsert by an external id holding
     the other side's id, so a retry after a crash creates no duplicate. ``owns``: the
-    canonical fields this side decides in a conflict.
+    canonical fields this side decides in a conflict. ``partner`` gives the other side's
+    id a record holds in that external id field (None: none): records are paired by it
+    even when the hub has no link for them (it was lost in a crash, say).
     """
 
     name: str
@@ -75,6 +77,7 @@ class Side:
     modified: Callable[[Any], datetime]
     destination: Destination
     owns: frozenset[str] = frozenset()
+    partner: Callable[[Any], str | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,13 @@ class _Plan:
     to_b: list[Change] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)  # pair key → canonical hash
     conflicts: list[_runs.RunItem] = field(default_factory=list)
+
+
+def _partner(side: Side, record: SourceRecord[Any]) -> str | None:
+    """The other side's id ``record`` holds, if the side says where."""
+    if side.partner is None or record.data is None:
+        return None
+    return side.partner(record.data) or None
 
 
 class PairEngine:
@@ -193,10 +203,12 @@ class _PairRun:
         back = {b_id: a_id for a_id, b_id in links.items()}
         seen: dict[str, _Seen] = {}
         for record in a_records:
-            pair = seen.setdefault(record.key, _Seen(a_id=record.key, b_id=links.get(record.key)))
+            b_id = links.get(record.key) or _partner(spec.a, record)
+            pair = seen.setdefault(record.key, _Seen(a_id=record.key, b_id=b_id))
+            pair.b_id = pair.b_id or b_id
             self._note(spec.a, record, pair, "a")
         for record in b_records:
-            a_id = back.get(record.key)
+            a_id = back.get(record.key) or _partner(spec.b, record)
             key = a_id if a_id is not None else f"b:{record.key}"
             pair = seen.setdefault(key, _Seen(a_id=a_id, b_id=record.key))
             pair.b_id = record.key

@@ -351,6 +351,7 @@ def sf_orders(ctx: FlowContext) -> PairSpec:
         system_modstamp,
         SalesforceOrderWriter(crm, book, multi_currency=currencies is not None),
         frozenset(options.salesforce_owns),
+        partner=lambda order: str(order[ORO_ID_FIELD]) if order.get(ORO_ID_FIELD) else None,
     )
     oro = Side(
         "oro",
@@ -359,5 +360,6 @@ def sf_orders(ctx: FlowContext) -> PairSpec:
         lambda order: order.updated_at,
         OroOrderWriter(shop, links.customer_of, unit=options.unit, status_of=status_of),
         frozenset(options.oro_owns),
+        partner=lambda order: order.order.attributes.get("externalId"),
     )
     return PairSpec(ctx.job, "order", salesforce, oro, ctx.destination.name)

@@ -35,6 +35,7 @@ from pimsync.connectors.oro._customers import (
 from pimsync.connectors.oro._documents import Resource
 from pimsync.connectors.salesforce import connect as connect_salesforce
 from pimsync.connectors.salesforce._pair import (
+    ORO_ID_FIELD,
     SalesforceRecords,
     SalesforceRecordWriter,
     system_modstamp,
@@ -167,6 +168,12 @@ class _AccountForm:
         return {self.fields[name]: value for name, value in values.items() if name in self.fields}
 
 
+def _oro_id(record: Mapping[str, Any]) -> str | None:
+    """The Oro id a Salesforce record holds (set on records pimsync made from Oro)."""
+    value = record.get(ORO_ID_FIELD)
+    return str(value) if value else None
+
+
 class AccountLinks:
     """The accounts pair's links (Salesforce account id ↔ Oro customer id), read once."""
 
@@ -205,13 +212,14 @@ def sf_accounts(ctx: FlowContext) -> PairSpec:
     form = _AccountForm(options.fields, Places.load(shop))
     salesforce = Side(
         "salesforce",
-        SalesforceRecords(crm, "Account", list(options.fields.values())),
+        SalesforceRecords(crm, "Account", [*options.fields.values(), ORO_ID_FIELD]),
         form.salesforce,
         system_modstamp,
         SalesforceRecordWriter(
             crm, "Account", form.to_salesforce, required=[options.fields["name"]]
         ),
         frozenset(options.salesforce_owns),
+        partner=_oro_id,
     )
     oro = Side(
         "oro",
@@ -220,6 +228,7 @@ def sf_accounts(ctx: FlowContext) -> PairSpec:
         lambda customer: customer.updated_at,
         OroCustomerWriter(shop, form.places),
         frozenset(options.oro_owns),
+        partner=lambda customer: customer.customer.attributes.get("externalId"),
     )
     return PairSpec(ctx.job, "account", salesforce, oro, ctx.destination.name)
 
@@ -264,11 +273,12 @@ def sf_contacts(ctx: FlowContext) -> PairSpec:
 
     salesforce = Side(
         "salesforce",
-        SalesforceRecords(crm, "Contact", list(fields.values())),
+        SalesforceRecords(crm, "Contact", [*fields.values(), ORO_ID_FIELD]),
         from_salesforce,
         system_modstamp,
         SalesforceRecordWriter(crm, "Contact", to_salesforce, required=[fields["last_name"]]),
         frozenset(options.salesforce_owns),
+        partner=_oro_id,
     )
     oro = Side(
         "oro",
@@ -277,5 +287,6 @@ def sf_contacts(ctx: FlowContext) -> PairSpec:
         lambda user: oro_time(user.attributes.get("updatedAt")),
         OroCustomerUserWriter(shop, links.customer_of),
         frozenset(options.oro_owns),
+        partner=lambda user: user.attributes.get("externalId"),
     )
     return PairSpec(ctx.job, "contact", salesforce, oro, ctx.destination.name)

@@ -66,7 +66,38 @@ def api_calls() -> int:
     return sum(n for kind, n in CALLS.items() if kind != "token")
 
 
-def sync(n: int) -> None:
+def seed_oro(shop_url: str, n: int) -> None:
+    """``n`` customers with a complete billing address, made in Oro over its API."""
+    from pimsync.connectors.oro import OroSettings
+    from pimsync.connectors.oro import connect as connect_oro
+    from pimsync.connectors.oro._documents import linkage, resource_object
+
+    settings = OroSettings(url=shop_url, client_id="pimsync-oro", version="6.1.10")
+    with connect_oro(settings, {"client_secret": SecretStr("pimsync-oro-secret")}) as oro:
+        for i in range(n):
+            name = f"Oro Customer {i}"
+            made = resource_object("customers", attributes={"name": name})
+            customer = oro.create("customers", {"data": made})[0].one.id
+            address = resource_object(
+                "customeraddresses",
+                attributes={
+                    "street": f"{i} Main St",
+                    "city": "Rochester",
+                    "postalCode": "14608",
+                    "organization": name,
+                    "primary": True,
+                    "types": [{"addressType": "billing", "default": True}],
+                },
+                relationships={
+                    "customer": linkage("customers", customer),
+                    "country": linkage("countries", "US"),
+                    "region": linkage("regions", "US-NY"),
+                },
+            )
+            oro.create("customeraddresses", {"data": address})
+
+
+def sync(n: int, from_oro: int) -> None:
     """The two-way jobs over both sandboxes: initial sync, then a run with no change."""
     import tempfile
     from pathlib import Path
@@ -104,11 +135,17 @@ def sync(n: int) -> None:
                 "url": shop_url, "client_id": "pimsync-oro", "version": "6.1.10"}),
             {"client_secret": SecretStr("pimsync-oro-secret")},
         )  # fmt: skip
+        if from_oro:
+            seed_oro(shop_url, from_oro)
         db = create_state_engine(f"sqlite:///{Path(folder) / 'state.db'}")
         upgrade(db)
         print(f"{len(ids)} accounts, {2 * len(ids)} contacts in the Salesforce sandbox")
-        print("| run | job | time | Salesforce calls | to Oro | to Salesforce | unchanged |")
-        print("|---|---|---|---|---|---|---|")
+        print(f"{from_oro} customers made in Oro")
+        print(
+            "| run | job | time | Salesforce calls | of which writes | to Oro | to Salesforce "
+            "| unchanged |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
         # The first run after a sync reads back pimsync's own writes (and writes nothing);
         # the next one has nothing to read.
         for label in ("initial", "echo check", "no change"):
@@ -126,10 +163,16 @@ def sync(n: int) -> None:
                 to_oro = sum(c.created + c.updated for k, c in streams.items() if "oro" in k)
                 to_sf = sum(c.created + c.updated for k, c in streams.items() if "salesforce" in k)
                 unchanged = sum(c.unchanged for c in streams.values())
-                calls = sum(n for (port, _kind), n in PORT_CALLS.items() if port == _port(crm_url))
+                crm_port = _port(crm_url)
+                calls = sum(c for (port, _kind), c in PORT_CALLS.items() if port == crm_port)
+                writes = sum(
+                    c
+                    for (port, kind), c in PORT_CALLS.items()
+                    if port == crm_port and kind in ("POST", "PATCH", "DELETE")
+                )
                 print(
-                    f"| {label} | {flow} | {seconds:.2f} s | {calls} | {to_oro} | {to_sf} | "
-                    f"{unchanged} |"
+                    f"| {label} | {flow} | {seconds:.2f} s | {calls} | {writes} | {to_oro} | "
+                    f"{to_sf} | {unchanged} |"
                 )
                 PORT_CALLS.clear()
         db.dispose()
@@ -146,11 +189,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=1000)
     parser.add_argument("--sync", action="store_true", help="Run the two-way jobs instead.")
+    parser.add_argument(
+        "--from-oro", type=int, default=0, help="With --sync: customers made in Oro first."
+    )
     args = parser.parse_args()
     n = args.accounts
     count_calls()
     if args.sync:
-        sync(n)
+        sync(n, args.from_oro)
         return 0
     with sandbox("salesforce", "--accounts", "0", "--products", "0") as (url, _pid):
         settings = SalesforceSettings(url=url, auth="client_credentials", client_id=CLIENT_ID)

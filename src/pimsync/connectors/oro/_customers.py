@@ -23,7 +23,7 @@ from pimsync.connectors.base import Change, ItemResult, Op, SourceRecord, Window
 from pimsync.errors import RejectedRecord
 
 from ._client import OroClient, OroRejected
-from ._documents import Resource, join_messages, linkage, resource_object
+from ._documents import Document, Resource, join_messages, linkage, resource_object
 
 __all__ = [
     "BUYER_ROLE",
@@ -165,8 +165,10 @@ def _billing(addresses: Sequence[Resource]) -> Resource | None:
     return min(addresses, key=rank) if addresses else None
 
 
-class OroCustomerSource:
-    """Oro customers changed since a window (by ``updatedAt``, or an address changed)."""
+class OroPolling:
+    """What the Oro sources of the two-way jobs share: the hub's clock (the API tells no
+    server time; the jobs' overlap covers the difference), one partition, and reading
+    records by id a hundred at a time."""
 
     def __init__(self, client: OroClient) -> None:
         self._client = client
@@ -177,6 +179,25 @@ class OroCustomerSource:
     def partitions(self, since: datetime | None) -> Sequence[None]:
         return [None]
 
+    def _by_id(
+        self, type_: str, keys: Sequence[str], include: Sequence[str] = ()
+    ) -> Iterator[tuple[Document, Resource]]:
+        """Each found record of ``keys`` with the document that holds its includes."""
+        for start in range(0, len(keys), _ID_CHUNK):
+            chunk = {"id": ",".join(keys[start : start + _ID_CHUNK])}
+            for page in self._client.pages(type_, chunk, include=include):
+                for resource in page.document.data:
+                    yield page.document, resource
+
+
+def since_filter(since: datetime | None) -> dict[str, str] | None:
+    """The ``updatedAt`` filter of a window (None: everything)."""
+    return None if since is None else {"updatedAt[gte]": since.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+class OroCustomerSource(OroPolling):
+    """Oro customers changed since a window (by ``updatedAt``, or an address changed)."""
+
     def _addresses(self) -> dict[str, list[Resource]]:
         by_customer: dict[str, list[Resource]] = {}
         for address in self._client.list("customeraddresses"):
@@ -185,19 +206,13 @@ class OroCustomerSource:
         return by_customer
 
     def _customers(self, ids: Sequence[str]) -> Iterator[Resource]:
-        for start in range(0, len(ids), _ID_CHUNK):
-            yield from self._client.list(
-                "customers", {"id": ",".join(ids[start : start + _ID_CHUNK])}
-            )
+        return (resource for _document, resource in self._by_id("customers", ids))
 
     def extract(self, window: Window) -> Iterator[Sequence[SourceRecord[OroCustomer]]]:
         addresses = self._addresses()
         since = window.since
-        filters = (
-            None if since is None else {"updatedAt[gte]": since.strftime("%Y-%m-%dT%H:%M:%SZ")}
-        )
         seen: set[str] = set()
-        for page in self._client.pages("customers", filters):
+        for page in self._client.pages("customers", since_filter(since)):
             records = [
                 SourceRecord(c.id, OroCustomer(c, _billing(addresses.get(c.id, []))))
                 for c in page.document.data
@@ -347,17 +362,8 @@ class OroCustomerWriter:
 # -- customer users --------------------------------------------------------------------
 
 
-class OroCustomerUserSource:
+class OroCustomerUserSource(OroPolling):
     """Oro customer users changed since a window (a scan: ``updatedAt`` has no filter)."""
-
-    def __init__(self, client: OroClient) -> None:
-        self._client = client
-
-    def clock(self) -> datetime:
-        return datetime.now(UTC)
-
-    def partitions(self, since: datetime | None) -> Sequence[None]:
-        return [None]
 
     def extract(self, window: Window) -> Iterator[Sequence[SourceRecord[Resource]]]:
         since = window.since
@@ -369,10 +375,7 @@ class OroCustomerUserSource:
             ]
 
     def read(self, keys: Sequence[str]) -> Iterator[SourceRecord[Resource]]:
-        found: dict[str, Resource] = {}
-        for start in range(0, len(keys), _ID_CHUNK):
-            chunk = ",".join(keys[start : start + _ID_CHUNK])
-            found.update((u.id, u) for u in self._client.list("customerusers", {"id": chunk}))
+        found = {u.id: u for _document, u in self._by_id("customerusers", keys)}
         for key in keys:
             user = found.get(key)
             yield SourceRecord(key, user) if user else SourceRecord(key, None, deleted=True)

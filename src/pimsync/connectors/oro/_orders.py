@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,12 +25,10 @@ from pimsync.connectors.base import Change, ItemResult, Op, SourceRecord, Window
 from pimsync.errors import RejectedRecord
 
 from ._client import OroClient, OroRejected
-from ._customers import oro_time
+from ._customers import OroPolling, oro_time, since_filter
 from ._documents import Document, Resource, join_messages, linkage, resource_object
 
 __all__ = ["OrderLine", "OroOrder", "OroOrderSource", "OroOrderWriter", "order_number"]
-
-_ID_CHUNK = 100
 
 
 def order_number(value: object) -> Decimal | None:
@@ -102,33 +100,20 @@ def _text(value: object) -> str | None:
     return text or None
 
 
-class OroOrderSource:
+class OroOrderSource(OroPolling):
     """Oro orders changed since a window (``updatedAt``), with their line items."""
 
-    def __init__(self, client: OroClient) -> None:
-        self._client = client
-
-    def clock(self) -> datetime:
-        return datetime.now(UTC)
-
-    def partitions(self, since: datetime | None) -> Sequence[None]:
-        return [None]
-
     def extract(self, window: Window) -> Iterator[Sequence[SourceRecord[OroOrder]]]:
-        since = window.since
-        filters = (
-            None if since is None else {"updatedAt[gte]": since.strftime("%Y-%m-%dT%H:%M:%SZ")}
-        )
+        filters = since_filter(window.since)
         for page in self._client.pages("orders", filters, include=["lineItems"]):
             document = page.document
             yield [SourceRecord(o.id, _order(document, o)) for o in document.data]
 
     def read(self, keys: Sequence[str]) -> Iterator[SourceRecord[OroOrder]]:
-        found: dict[str, OroOrder] = {}
-        for start in range(0, len(keys), _ID_CHUNK):
-            chunk = {"id": ",".join(keys[start : start + _ID_CHUNK])}
-            for page in self._client.pages("orders", chunk, include=["lineItems"]):
-                found.update((o.id, _order(page.document, o)) for o in page.document.data)
+        found = {
+            o.id: _order(document, o)
+            for document, o in self._by_id("orders", keys, include=["lineItems"])
+        }
         for key in keys:
             order = found.get(key)
             yield SourceRecord(key, order) if order else SourceRecord(key, None, deleted=True)

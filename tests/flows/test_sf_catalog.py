@@ -15,23 +15,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from pimsync.config import JobConfig, ProjectConfig
 from pimsync.connectors.base import Window
-from pimsync.connectors.kinds import get_kind, parse_settings
 from pimsync.connectors.salesforce import connect
 from pimsync.connectors.salesforce._source import SObjectSource
 from pimsync.errors import ConfigError
 from pimsync.jobs import JobEngine, JobSpec, Mode, RunReport, RunStatus
 from pimsync.runners.flows import Endpoint, FlowContext, get_flow
 from pimsync.sandbox.oro import OroSandbox
-from pimsync.sandbox.oro import serve as serve_oro
 from pimsync.sandbox.salesforce import SalesforceSandbox
 from pimsync.sandbox.salesforce import serve as serve_salesforce
-from pimsync.state import create_state_engine, upgrade
 from pimsync.state._runs import list_failed
+from tests.flows._sf_systems import salesforce_endpoint, served
 
 
 @dataclass
@@ -58,37 +55,12 @@ class Systems:
         )
 
 
-def _endpoint_sf(sb: SalesforceSandbox, url: str) -> Endpoint:
-    settings = parse_settings(
-        "crm", get_kind("salesforce"), {"url": url, "client_id": sb.app.client_id}
-    )
-    return Endpoint(
-        "crm", "salesforce", settings, {"client_secret": SecretStr(sb.app.client_secret)}
-    )
-
-
-def _endpoint_oro(shop: OroSandbox, url: str) -> Endpoint:
-    settings = parse_settings(
-        "shop",
-        get_kind("oro"),
-        {"url": url, "client_id": shop.credentials.client_id, "version": "6.1.10"},
-    )
-    return Endpoint(
-        "shop", "oro", settings, {"client_secret": SecretStr(shop.credentials.client_secret)}
-    )
-
-
 @pytest.fixture
 def s(tmp_path: Path) -> Iterator[Systems]:
     crm = SalesforceSandbox.demo(products=6)
     shop = OroSandbox()
-    with serve_salesforce(crm) as crm_url, serve_oro(shop) as shop_url:
-        db = create_state_engine(f"sqlite:///{tmp_path / 'state.db'}")
-        upgrade(db)
-        try:
-            yield Systems(crm, shop, _endpoint_sf(crm, crm_url), _endpoint_oro(shop, shop_url), db)
-        finally:
-            db.dispose()
+    with served(crm, shop, tmp_path) as up:
+        yield Systems(crm, shop, up.source, up.destination, up.db)
 
 
 def _admin_edit(s: Systems, sobject: str, id_: str, **values: Any) -> None:
@@ -244,7 +216,7 @@ def test_source_reads_deletions_as_tombstones(tmp_path: Path) -> None:
 
     crm = SalesforceSandbox.demo(products=2, clock=clock)
     with serve_salesforce(crm) as url:
-        endpoint = _endpoint_sf(crm, url)
+        endpoint = salesforce_endpoint(crm, url)
         client = connect(endpoint.settings, endpoint.secrets)
         source = SObjectSource(client, "Product2", ["Name"], clock=clock)
         gone = crm.org.rows("Product2")[-1]["Id"]
@@ -270,12 +242,9 @@ def test_multi_currency_org_prices_land_in_their_currency(tmp_path: Path) -> Non
         user=crm.admin_user_id,
     )
     shop = OroSandbox()
-    with serve_salesforce(crm) as crm_url, serve_oro(shop) as shop_url:
-        db = create_state_engine(f"sqlite:///{tmp_path / 'state.db'}")
-        upgrade(db)
-        s = Systems(crm, shop, _endpoint_sf(crm, crm_url), _endpoint_oro(shop, shop_url), db)
+    with served(crm, shop, tmp_path) as up:
+        s = Systems(crm, shop, up.source, up.destination, up.db)
         _, pricebooks = s.sync()
-        db.dispose()
 
     assert pricebooks.status is RunStatus.SUCCEEDED, pricebooks.streams
     standard = _price_list_ids(s)["Salesforce Standard Price Book"]

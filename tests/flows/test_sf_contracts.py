@@ -14,11 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from pimsync.config import JobConfig, ProjectConfig
-from pimsync.connectors.kinds import get_kind, parse_settings
 from pimsync.connectors.oro import OroClient
 from pimsync.connectors.oro import connect as connect_oro
 from pimsync.errors import ConfigError
@@ -26,11 +24,10 @@ from pimsync.jobs import DeletionPolicy, JobEngine, JobSpec, Mode, RunReport
 from pimsync.runners._sf_catalog import PRICE_LISTS
 from pimsync.runners.flows import Endpoint, FlowContext, get_flow
 from pimsync.sandbox.oro import OroSandbox
-from pimsync.sandbox.oro import serve as serve_oro
 from pimsync.sandbox.salesforce import SalesforceSandbox
-from pimsync.sandbox.salesforce import serve as serve_salesforce
-from pimsync.state import create_state_engine, cross_references, replace_cross_references, upgrade
+from pimsync.state import cross_references, replace_cross_references
 from pimsync.state._runs import list_failed
+from tests.flows._sf_systems import served
 
 JOB = "contracts"
 
@@ -105,34 +102,11 @@ class Systems:
 def s(tmp_path: Path) -> Iterator[Systems]:
     crm = SalesforceSandbox.demo(products=2, accounts=3)
     shop = OroSandbox()
-    with serve_salesforce(crm) as crm_url, serve_oro(shop) as shop_url:
-        source_settings = parse_settings(
-            "crm", get_kind("salesforce"), {"url": crm_url, "client_id": crm.app.client_id}
-        )
-        source = Endpoint(
-            "crm",
-            "salesforce",
-            source_settings,
-            {"client_secret": SecretStr(crm.app.client_secret)},
-        )
-        dest_settings = parse_settings(
-            "shop",
-            get_kind("oro"),
-            {"url": shop_url, "client_id": shop.credentials.client_id, "version": "6.1.10"},
-        )
-        destination = Endpoint(
-            "shop",
-            "oro",
-            dest_settings,
-            {"client_secret": SecretStr(shop.credentials.client_secret)},
-        )
-        db = create_state_engine(f"sqlite:///{tmp_path / 'state.db'}")
-        upgrade(db)
-        try:
-            with connect_oro(dest_settings, destination.secrets) as oro:
-                yield Systems(crm, shop, source, destination, db, oro)
-        finally:
-            db.dispose()
+    with (
+        served(crm, shop, tmp_path) as up,
+        connect_oro(up.destination.settings, up.destination.secrets) as oro,
+    ):
+        yield Systems(crm, shop, up.source, up.destination, up.db, oro)
 
 
 def _accounts(s: Systems) -> list[str]:

@@ -12,19 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from pimsync.config import JobConfig, ProjectConfig
-from pimsync.connectors.kinds import get_kind, parse_settings
 from pimsync.connectors.oro import connect as connect_oro
 from pimsync.jobs import JobEngine, JobSpec, Mode, PairEngine, RunReport, RunStatus
 from pimsync.runners.flows import Endpoint, FlowContext, get_flow
 from pimsync.sandbox.oro import OroSandbox
-from pimsync.sandbox.oro import serve as serve_oro
 from pimsync.sandbox.salesforce import SalesforceSandbox
-from pimsync.sandbox.salesforce import serve as serve_salesforce
-from pimsync.state import _runs, create_state_engine, upgrade
+from pimsync.state import _runs
+from tests.flows._sf_systems import served
 
 
 @dataclass
@@ -140,32 +137,8 @@ class Systems:
 @pytest.fixture
 def systems(tmp_path: Path) -> Iterator[Systems]:
     crm, shop = SalesforceSandbox.demo(accounts=2, products=4), OroSandbox()
-    with serve_salesforce(crm) as crm_url, serve_oro(shop) as shop_url:
-        source = Endpoint(
-            "crm",
-            "salesforce",
-            parse_settings(
-                "crm", get_kind("salesforce"), {"url": crm_url, "client_id": crm.app.client_id}
-            ),
-            {"client_secret": SecretStr(crm.app.client_secret)},
-        )
-        sc = shop.credentials
-        destination = Endpoint(
-            "shop",
-            "oro",
-            parse_settings(
-                "shop",
-                get_kind("oro"),
-                {"url": shop_url, "client_id": sc.client_id, "version": "6.1.10"},
-            ),
-            {"client_secret": SecretStr(sc.client_secret)},
-        )
-        db = create_state_engine(f"sqlite:///{tmp_path / 'state.db'}")
-        upgrade(db)
-        try:
-            yield Systems(crm, shop, source, destination, db)
-        finally:
-            db.dispose()
+    with served(crm, shop, tmp_path) as up:
+        yield Systems(crm, shop, up.source, up.destination, up.db)
 
 
 def assert_no_echo(systems: Systems, runs: int = 3) -> None:

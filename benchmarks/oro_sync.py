@@ -113,14 +113,15 @@ def sandbox(kind: str, *args: str) -> Iterator[tuple[str, int]]:
         server.wait(30)
 
 
-def endpoints(pim_url: str, shop_url: str, oro_version: str | None) -> tuple[Any, Any]:
+def akeneo_endpoint(pim_url: str) -> Any:
+    """Connection ``pim`` to the Akeneo sandbox, as a job sees it."""
     from pydantic import SecretStr
 
     from pimsync.connectors.kinds import get_kind, parse_settings
     from pimsync.runners.flows import Endpoint
 
     client_id, secret, user, password = PIM_CREDS
-    source = Endpoint(
+    return Endpoint(
         "pim",
         "akeneo",
         parse_settings(
@@ -128,6 +129,15 @@ def endpoints(pim_url: str, shop_url: str, oro_version: str | None) -> tuple[Any
         ),
         {"secret": SecretStr(secret), "password": SecretStr(password)},
     )
+
+
+def endpoints(pim_url: str, shop_url: str, oro_version: str | None) -> tuple[Any, Any]:
+    from pydantic import SecretStr
+
+    from pimsync.connectors.kinds import get_kind, parse_settings
+    from pimsync.runners.flows import Endpoint
+
+    source = akeneo_endpoint(pim_url)
     shop_id, shop_secret = SHOP_CREDS
     destination = Endpoint(
         "shop",

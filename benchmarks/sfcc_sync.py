@@ -60,6 +60,7 @@ from oro_sync import (  # this folder is on sys.path
     API,
     GC,
     REQUESTS,
+    akeneo_endpoint,
     change_products,
     count_requests,
     cpu_seconds,
@@ -69,7 +70,6 @@ from oro_sync import (  # this folder is on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 XSD = (ROOT / ".." / "shared" / "reference" / "sfcc" / "xsd").resolve()
-PIM_CREDS = ("pimsync", "pimsync-secret", "admin", "admin")
 SHOP_CREDS = ("pimsync-sfcc", "pimsync-sfcc-secret")
 
 FULL_CHAIN = [
@@ -155,15 +155,7 @@ def endpoints(pim_url: str, shop_url: str, poll_seconds: float) -> tuple[Any, An
     from pimsync.connectors.kinds import get_kind, parse_settings
     from pimsync.runners.flows import Endpoint
 
-    client_id, secret, user, password = PIM_CREDS
-    source = Endpoint(
-        "pim",
-        "akeneo",
-        parse_settings(
-            "pim", get_kind("akeneo"), {"url": pim_url, "client_id": client_id, "username": user}
-        ),
-        {"secret": SecretStr(secret), "password": SecretStr(password)},
-    )
+    source = akeneo_endpoint(pim_url)
     shop_id, shop_secret = SHOP_CREDS
     settings = {
         "url": shop_url,

@@ -4,26 +4,15 @@ httpx client holding a client-credentials session."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from pimsync.sandbox.salesforce import SalesforceSandbox, serve
+from tests.sandbox_salesforce._clock import Clock
 
 V = "/services/data/v60.0"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2025, 5, 8, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

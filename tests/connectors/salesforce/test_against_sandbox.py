@@ -31,22 +31,9 @@ from pimsync.connectors.salesforce import (
 )
 from pimsync.errors import AuthenticationError, ConfigError, RejectedRecord, RemoteError
 from pimsync.sandbox.salesforce import ConnectedApp, Login, SalesforceSandbox, serve
+from tests.sandbox_salesforce._clock import START, Clock
 
 TOKEN_CALLS = "POST /services/oauth2/token"
-START = datetime(2025, 5, 8, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    """The sandbox's clock: SystemModstamp, replication windows and session expiry."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

@@ -51,13 +51,15 @@ class Systems:
             report = self.run(flow)
             assert report.status is RunStatus.SUCCEEDED, (flow, report.error)
 
-    def writes(self) -> int:
-        crm = sum(
+    def crm_writes(self) -> int:
+        return sum(
             n
             for key, n in self.crm.requests.items()
             if key.split(" ")[0] in ("POST", "PATCH", "DELETE") and "/services/data/" in key
         )
-        return crm + sum(self.shop.writes.values())
+
+    def writes(self) -> int:
+        return self.crm_writes() + sum(self.shop.writes.values())
 
     def customer(self, name: str) -> str:
         with self.shop.store.lock:
@@ -244,6 +246,10 @@ def test_an_order_waits_for_its_account(systems: Systems) -> None:
     assert early.status is RunStatus.PARTIAL
     (message,) = rejected(systems, early)
     assert "not in Oro yet" in message and "sf.accounts" in message
+    for _ in range(6):  # more runs than max_attempts: waiting for a parent costs none
+        waiting = systems.run("sf.orders")
+        assert waiting.status is RunStatus.PARTIAL
+        assert waiting.streams["order → oro"].parked == 0
 
     systems.run("sf.accounts")
     report = systems.run("sf.orders")  # nothing changed in Salesforce: the retry
@@ -269,3 +275,59 @@ def test_an_activated_order_is_locked_and_reported(systems: Systems) -> None:
     (message,) = rejected(systems, report)
     assert "ENTITY_IS_LOCKED" in message
     assert systems.sf_lines(sf_order["Id"]) == {("DEMO-001", Decimal(2), Decimal("8.79"))}
+
+
+def test_oro_orders_reach_salesforce_in_batches_and_a_bad_one_alone_fails(
+    systems: Systems,
+) -> None:
+    systems.prepare()
+    org = systems.crm.org
+    (entry,) = [
+        e
+        for e in org.rows("PricebookEntry")
+        if e["Pricebook2Id"] == org.standard_pricebook_id and e["ProductCode"] == "DEMO-004"
+    ]
+    systems.sf_edit("PricebookEntry", entry["Id"], IsActive=False)
+    customer = systems.customer("Demo Customer 2")
+    good = [
+        systems.oro_order(customer, ("DEMO-002", n, "17.50"), ("DEMO-003", 1, "25"))
+        for n in range(1, 13)
+    ]
+    bad = systems.oro_order(customer, ("DEMO-002", 1, "17.50"), ("DEMO-004", 2, "40"))
+    crm_writes = systems.crm_writes()
+
+    report = systems.run("sf.orders")
+
+    assert report.status is RunStatus.PARTIAL
+    (message,) = rejected(systems, report)
+    assert "no active entry for product code DEMO-004" in message
+    made = {o["Oro_Id__c"]: o for o in org.rows("Order") if o.get("Oro_Id__c")}
+    assert set(made) == set(good)  # the refused order was not half written
+    for number, oro_id in enumerate(good, 1):
+        assert systems.sf_lines(made[oro_id]["Id"]) == {
+            ("DEMO-002", Decimal(number), Decimal("17.5")),
+            ("DEMO-003", Decimal(1), Decimal(25)),
+        }
+    # 12 orders and 24 items: one upsert of the headers, one creation of the items.
+    assert systems.crm_writes() - crm_writes == 2
+    assert bad not in made
+
+
+def test_an_order_refused_max_attempts_times_is_parked(systems: Systems) -> None:
+    systems.prepare()
+    systems.run("sf.orders")
+    (sf_order,) = systems.crm.org.rows("Order")
+    systems.sf_edit("Order", sf_order["Id"], Status="Activated")
+    (order,) = systems.oro_orders()
+    (line,) = systems.shop.order_line_items(order["id"])
+    systems.oro_quantity(line["id"], 9)
+
+    reports = [systems.run("sf.orders") for _ in range(5)]  # PairSpec's max_attempts
+
+    assert [r.streams["order → salesforce"].rejected for r in reports] == [1] * 5
+    assert [r.streams["order → salesforce"].parked for r in reports] == [0] * 4 + [1]
+    crm_writes = systems.crm_writes()
+    after = systems.run("sf.orders")
+    assert after.status is RunStatus.SUCCEEDED, after.streams
+    assert after.streams["order → salesforce"].skipped_parked == 1
+    assert systems.crm_writes() == crm_writes

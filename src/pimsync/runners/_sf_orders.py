@@ -27,43 +27,38 @@ until the engine parks it after ``max_attempts``; Oro never sets a Salesforce st
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pimsync.connectors.base import Change, ItemResult, Op
 from pimsync.connectors.oro import connect as connect_oro
 from pimsync.connectors.oro._orders import (
     OrderLine,
     OroOrder,
     OroOrderSource,
     OroOrderWriter,
-    order_number,
 )
 from pimsync.connectors.salesforce import connect as connect_salesforce
 from pimsync.connectors.salesforce._client import soql_literal
 from pimsync.connectors.salesforce._pair import (
     ORO_ID_FIELD,
     SalesforceOrders,
-    order_items,
     system_modstamp,
 )
-from pimsync.connectors.salesforce._results import SaveResult
-from pimsync.errors import ConfigError, RejectedRecord
+from pimsync.errors import ConfigError
 from pimsync.jobs import PairSpec
 from pimsync.jobs._pair import Side
 from pimsync.runners._sf_catalog import org_currencies
+from pimsync.runners._sf_order_writer import ORDER_FIELDS, SalesforceOrderWriter, text, to_line
 from pimsync.runners._sf_pairs import AccountLinks
 
 if TYPE_CHECKING:
     from pimsync.connectors.salesforce import SalesforceClient
     from pimsync.runners.flows import FlowContext
 
-__all__ = ["SalesforceOrderWriter", "SfOrdersOptions", "sf_orders"]
+__all__ = ["SfOrdersOptions", "sf_orders"]
 
-ORDER_FIELDS = ("AccountId", "Status", "PoNumber", "Pricebook2Id", "EffectiveDate")
 CANONICAL = ("account", "currency", "po_number", "items", "status")
 
 
@@ -106,20 +101,11 @@ class SfOrdersOptions(BaseModel):
         return self
 
 
-def _text(value: object) -> str | None:
-    text = "" if value is None else str(value).strip()
-    return text or None
-
-
 def _items(lines: Iterable[OrderLine]) -> list[list[str | None]]:
     return sorted(
         (list(line.canonical) for line in lines),
         key=lambda row: tuple(value or "" for value in row),
     )
-
-
-def _line(sku: object, quantity: object, price: object) -> OrderLine:
-    return OrderLine(_text(sku), order_number(quantity), order_number(price))
 
 
 class _OrderForm:
@@ -136,16 +122,16 @@ class _OrderForm:
     def salesforce(self, record: Mapping[str, Any]) -> dict[str, Any]:
         currency = record.get("CurrencyIsoCode") if self.multi_currency else None
         out: dict[str, Any] = {
-            "account": _text(record.get("AccountId")),
-            "currency": _text(currency) or self.options.currency,
-            "po_number": _text(record.get("PoNumber")),
+            "account": text(record.get("AccountId")),
+            "currency": text(currency) or self.options.currency,
+            "po_number": text(record.get("PoNumber")),
             "items": _items(
-                _line(i.get("ProductCode"), i.get("Quantity"), i.get("UnitPrice"))
+                to_line(i.get("ProductCode"), i.get("Quantity"), i.get("UnitPrice"))
                 for i in record.get("OrderItems") or ()
             ),
         }
         if self.options.oro_status_writable:
-            out["status"] = _text(record.get("Status"))
+            out["status"] = text(record.get("Status"))
         return out
 
     def oro(self, order: OroOrder) -> dict[str, Any]:
@@ -155,163 +141,14 @@ class _OrderForm:
             account = self.links.to_salesforce.get(customer, f"oro:{customer}")
         out: dict[str, Any] = {
             "account": account,
-            "currency": _text(order.order.attributes.get("currency")) or self.options.currency,
-            "po_number": _text(order.order.attributes.get("poNumber")),
+            "currency": text(order.order.attributes.get("currency")) or self.options.currency,
+            "po_number": text(order.order.attributes.get("poNumber")),
             "items": _items(order.lines),
         }
         if self.options.oro_status_writable:
             status = order.status
             out["status"] = None if status is None else self.to_salesforce_status.get(status)
         return out
-
-
-def _failed(key: str, saved: Sequence[SaveResult]) -> None:
-    messages = [r.message for r in saved if not r.success]
-    if messages:
-        raise RejectedRecord(key, "; ".join(dict.fromkeys(messages)))
-
-
-class SalesforceOrderWriter:
-    """Writes canonical orders to Salesforce: the Order (upserted by ``Oro_Id__c`` when
-    made in Oro; a new one is a Draft with ``pricebook`` and today's date), then its
-    OrderItems matched by product code — changed ones updated, missing ones created from
-    the active PricebookEntry of the order's book, surplus ones deleted. Salesforce's
-    refusal (e.g. ``ENTITY_IS_LOCKED`` for an activated order) is the item's error."""
-
-    def __init__(
-        self, client: SalesforceClient, pricebook: str, *, multi_currency: bool = False
-    ) -> None:
-        self._client = client
-        self._pricebook = pricebook
-        self._multi_currency = multi_currency
-
-    def write(self, changes: Sequence[Change]) -> Sequence[ItemResult]:
-        results: list[ItemResult] = []
-        for change in changes:
-            try:
-                results.append(self._one(change))
-            except RejectedRecord as exc:
-                results.append(ItemResult(change.key, change.dest_key, error=exc.reason))
-        return results
-
-    def _current(self, change: Change) -> dict[str, Any] | None:
-        fields = ", ".join(("Id", *ORDER_FIELDS))
-        if change.dest_key is not None:
-            where = f"Id = {soql_literal(change.dest_key)}"
-        elif change.key.startswith("b:"):
-            where = f"{ORO_ID_FIELD} = {soql_literal(change.key[2:])}"
-        else:
-            return None
-        soql = f"SELECT {fields} FROM Order WHERE {where} LIMIT 1"  # noqa: S608
-        return next(iter(self._client.records(soql)), None)
-
-    def _one(self, change: Change) -> ItemResult:
-        if change.op is Op.DELETE:
-            if change.dest_key:
-                self._client.delete("Order", change.dest_key)
-            return ItemResult(change.key, change.dest_key)
-        if change.op is Op.DISABLE:
-            return ItemResult(change.key, error="a Salesforce Order cannot be disabled")
-        payload: Mapping[str, Any] = change.payload
-        account = payload.get("account")
-        if not account or str(account).startswith("oro:"):
-            customer = str(account)[4:] if account else "(none)"
-            raise RejectedRecord(
-                change.key,
-                f"its Oro customer {customer} is not a synced account yet (run sf.accounts "
-                "first); the order is retried by the next run",
-            )
-        lines = [_line(s, q, p) for s, q, p in payload.get("items") or ()]
-        if any(line.sku is None or line.quantity is None or line.price is None for line in lines):
-            raise RejectedRecord(
-                change.key, "every line item needs a product code, a quantity and a price"
-            )
-        header = {"AccountId": account, "PoNumber": payload.get("po_number")}
-        current = self._current(change)
-        created = current is None
-        if current is None:
-            fields = {
-                **{k: v for k, v in header.items() if v is not None},
-                "Status": "Draft",
-                "EffectiveDate": datetime.now(UTC).date().isoformat(),
-                "Pricebook2Id": self._pricebook,
-            }
-            if self._multi_currency and payload.get("currency"):
-                fields["CurrencyIsoCode"] = payload["currency"]
-            if change.key.startswith("b:"):
-                outcome = self._client.upsert("Order", ORO_ID_FIELD, change.key[2:], fields)
-                order_id = outcome.id or ""
-            else:
-                order_id = self._client.create("Order", fields)
-            book = self._pricebook
-        else:
-            order_id = str(current["Id"])
-            book = str(current.get("Pricebook2Id") or "")
-            changed = {
-                k: v for k, v in header.items() if v is not None and _text(current.get(k)) != v
-            }
-            if not book:
-                book = changed["Pricebook2Id"] = self._pricebook
-            if changed:
-                self._client.update("Order", order_id, changed)
-        self._items(change.key, order_id, book, lines)
-        return ItemResult(change.key, order_id, created=created)
-
-    def _entries(self, key: str, book: str, skus: Sequence[str]) -> dict[str, str]:
-        if not skus:
-            return {}
-        codes = ", ".join(soql_literal(s) for s in sorted(set(skus)))
-        soql = (
-            "SELECT Id, ProductCode FROM PricebookEntry WHERE IsActive = true AND "  # noqa: S608
-            f"Pricebook2Id = {soql_literal(book)} AND ProductCode IN ({codes})"
-        )
-        found = {str(e["ProductCode"]): str(e["Id"]) for e in self._client.records(soql)}
-        missing = sorted(set(skus) - set(found))
-        if missing:
-            raise RejectedRecord(
-                key,
-                f"the order's price book {book} has no active entry for product code "
-                f"{', '.join(missing)}",
-            )
-        return found
-
-    def _items(self, key: str, order_id: str, book: str, want: Sequence[OrderLine]) -> None:
-        have = order_items(self._client, [order_id]).get(order_id, [])
-        spare: dict[str | None, list[tuple[OrderLine, str]]] = {}
-        for item in have:
-            line = _line(item.get("ProductCode"), item.get("Quantity"), item.get("UnitPrice"))
-            spare.setdefault(line.sku, []).append((line, str(item["Id"])))
-        updates: list[dict[str, Any]] = []
-        new: list[OrderLine] = []
-        for line in want:
-            pool = spare.get(line.sku) or []
-            same = next((p for p in pool if p[0].canonical == line.canonical), None)
-            current = same or (pool[0] if pool else None)
-            if current is None:
-                new.append(line)
-                continue
-            pool.remove(current)
-            if same is None:
-                updates.append(
-                    {"Id": current[1], "Quantity": line.quantity, "UnitPrice": line.price}
-                )
-        surplus = [item_id for pool in spare.values() for _kept, item_id in pool]
-        if surplus:
-            _failed(key, self._client.collection_delete(surplus))
-        if updates:
-            _failed(key, self._client.collection_update("OrderItem", updates))
-        if new:
-            entries = self._entries(key, book, [line.sku or "" for line in new])
-            records = [
-                {
-                    "OrderId": order_id,
-                    "PricebookEntryId": entries[line.sku or ""],
-                    "Quantity": line.quantity,
-                    "UnitPrice": line.price,
-                }
-                for line in new
-            ]
-            _failed(key, self._client.collection_create("OrderItem", records))
 
 
 def _pricebook(client: SalesforceClient, name: str | None, job: str) -> str:

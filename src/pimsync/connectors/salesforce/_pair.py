@@ -25,6 +25,7 @@ __all__ = [
     "SalesforceOrders",
     "SalesforceRecordWriter",
     "SalesforceRecords",
+    "item_results",
     "order_items",
     "system_modstamp",
 ]
@@ -194,7 +195,7 @@ class SalesforceRecordWriter:
             try:
                 mapped = self._to_fields(change.payload)
             except RejectedRecord as exc:
-                results.append(ItemResult(change.key, error=exc.reason))
+                results.append(ItemResult.refused(change.key, exc))
                 continue
             fields = {k: v for k, v in mapped.items() if v is not None}
             missing = [name for name in self._required if not fields.get(name)]
@@ -214,22 +215,22 @@ class SalesforceRecordWriter:
                 creates.append((change, fields))
         if updates:
             saved = self._client.collection_update(self._sobject, [r for _c, r in updates])
-            results += _answers([c for c, _r in updates], saved)
+            results += item_results([c for c, _r in updates], saved)
         if upserts:
             saved = self._client.collection_upsert(
                 self._sobject, self._ext_field, [r for _c, r in upserts]
             )
-            results += _answers([c for c, _r in upserts], saved)
+            results += item_results([c for c, _r in upserts], saved)
         if creates:
             saved = self._client.collection_create(self._sobject, [r for _c, r in creates])
-            results += _answers([c for c, _r in creates], saved)
+            results += item_results([c for c, _r in creates], saved)
         if deletes:
             saved = self._client.collection_delete([c.dest_key or "" for c in deletes])
-            results += _answers(deletes, saved)
+            results += item_results(deletes, saved)
         return results
 
 
-def _answers(changes: Sequence[Change], saved: Sequence[SaveResult]) -> list[ItemResult]:
+def item_results(changes: Sequence[Change], saved: Sequence[SaveResult]) -> list[ItemResult]:
     """One ItemResult per change from the SaveResults of the same order."""
     out = []
     for change, result in zip(changes, saved, strict=True):

@@ -199,15 +199,19 @@ class OroClient(OAuthSession):
         include: Sequence[str] = (),
         fields: Mapping[str, str] | None = None,
         sort: str | None = None,
+        page_size: int | None = None,
     ) -> Iterator[Page]:
         """Every page of ``GET /admin/api/{type}``, following ``links.next``.
 
         ``filters`` maps a field (``"sku"``) or a field with operator (``"updatedAt[gte]"``)
-        to its value (commas mean OR). ``page[size]`` is :attr:`page_size`. Raises
+        to its value (commas mean OR). ``page[size]`` is ``page_size``, else
+        :attr:`page_size`. Raises
         :class:`FatalSourceError` naming the page URL when a page fails after retries or
         is not a list document, :class:`AuthenticationError` when credentials are refused.
         """
         query = self._list_query(filters, include, fields, sort)
+        if page_size is not None:
+            query["page[size]"] = page_size
         url: str | None = f"{API}/{type_}"
         number = 0
         seen: set[str] = set()

@@ -2,10 +2,11 @@
 two-way sync with Salesforce accounts and contacts.
 
 Change detection follows the API brief (§4.1): customers are filtered by ``updatedAt``;
-addresses and customer users have no such filter, so they are scanned (one list call
-each) and kept when their ``updatedAt`` is inside the window; an address changed since
-brings its customer along. Oro keeps no tombstones (§4.3): these sources report a
-deletion only when a record read by id is gone.
+addresses and customer users have no such filter, so their ``updatedAt`` alone is
+scanned (a sparse fieldset, in large pages) and the records stamped inside the window
+are then read in full by id; an address changed since brings its customer along.
+Oro keeps no tombstones (§4.3): these sources report a deletion only when a record
+read by id is gone.
 
 Oro cannot upsert customers or customer users (§1.9): the writers update the record
 the hub has linked, else look it up by ``externalId`` (the Salesforce id, kept on
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pimsync.connectors.base import Change, ItemResult, Op, SourceRecord, Window
-from pimsync.errors import RejectedRecord
+from pimsync.errors import AwaitingParent, RejectedRecord
 
 from ._client import OroClient, OroRejected
 from ._documents import Document, Resource, join_messages, linkage, resource_object
@@ -39,6 +40,7 @@ __all__ = [
 BUYER_ROLE = "ROLE_FRONTEND_BUYER"
 ADDRESS_FIELDS = ("phone", "street", "city", "postal_code", "region", "country")
 _ID_CHUNK = 100
+_STAMP_PAGE = 500  # a scan of stamps only: small records, so larger pages
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -189,6 +191,18 @@ class OroPolling:
                 for resource in page.document.data:
                     yield page.document, resource
 
+    def _stamped(self, type_: str, since: datetime, owner: str | None = None) -> list[Resource]:
+        """The records of ``type_`` stamped at or after ``since``, with ``updatedAt`` (and
+        the ``owner`` relationship) only: the scan for a resource Oro cannot filter by
+        ``updatedAt``."""
+        names = "updatedAt" if owner is None else f"updatedAt,{owner}"
+        return [
+            resource
+            for page in self._client.pages(type_, fields={type_: names}, page_size=_STAMP_PAGE)
+            for resource in page.document.data
+            if oro_time(resource.attributes.get("updatedAt")) >= since
+        ]
+
 
 def since_filter(since: datetime | None) -> dict[str, str] | None:
     """The ``updatedAt`` filter of a window (None: everything)."""
@@ -198,55 +212,51 @@ def since_filter(since: datetime | None) -> dict[str, str] | None:
 class OroCustomerSource(OroPolling):
     """Oro customers changed since a window (by ``updatedAt``, or an address changed)."""
 
-    def _addresses(self) -> dict[str, list[Resource]]:
+    def _with_addresses(self, customers: Sequence[Resource]) -> list[SourceRecord[OroCustomer]]:
         by_customer: dict[str, list[Resource]] = {}
-        for address in self._client.list("customeraddresses"):
-            for _t, owner in address.related_ids("customer"):
-                by_customer.setdefault(owner, []).append(address)
-        return by_customer
+        for start in range(0, len(customers), _ID_CHUNK):
+            ids = ",".join(c.id for c in customers[start : start + _ID_CHUNK])
+            for address in self._client.list("customeraddresses", {"customer": ids}):
+                for _t, owner in address.related_ids("customer"):
+                    by_customer.setdefault(owner, []).append(address)
+        return [
+            SourceRecord(c.id, OroCustomer(c, _billing(by_customer.get(c.id, []))))
+            for c in customers
+        ]
 
-    def _customers(self, ids: Sequence[str]) -> Iterator[Resource]:
-        return (resource for _document, resource in self._by_id("customers", ids))
+    def _customers(self, ids: Sequence[str]) -> list[Resource]:
+        return [resource for _document, resource in self._by_id("customers", ids)]
 
     def extract(self, window: Window) -> Iterator[Sequence[SourceRecord[OroCustomer]]]:
-        addresses = self._addresses()
         since = window.since
         seen: set[str] = set()
         for page in self._client.pages("customers", since_filter(since)):
-            records = [
-                SourceRecord(c.id, OroCustomer(c, _billing(addresses.get(c.id, []))))
-                for c in page.document.data
-            ]
+            records = self._with_addresses(page.document.data)
             seen.update(r.key for r in records)
             yield records
         if since is None:
             return
         touched = sorted(
-            owner
-            for owner, found in addresses.items()
-            if owner not in seen
-            and any(oro_time(a.attributes.get("updatedAt")) >= since for a in found)
+            {
+                owner
+                for address in self._stamped("customeraddresses", since, "customer")
+                for _t, owner in address.related_ids("customer")
+            }
+            - seen
         )
-        if touched:
-            yield [
-                SourceRecord(c.id, OroCustomer(c, _billing(addresses.get(c.id, []))))
-                for c in self._customers(touched)
-            ]
+        for start in range(0, len(touched), _ID_CHUNK):
+            yield self._with_addresses(self._customers(touched[start : start + _ID_CHUNK]))
 
     def read(self, keys: Sequence[str]) -> Iterator[SourceRecord[OroCustomer]]:
-        addresses = self._addresses()
-        found = {c.id: c for c in self._customers(list(keys))}
+        found = {r.key: r for r in self._with_addresses(self._customers(list(keys)))}
         for key in keys:
-            customer = found.get(key)
-            if customer is None:
-                yield SourceRecord(key, None, deleted=True)
-            else:
-                yield SourceRecord(key, OroCustomer(customer, _billing(addresses.get(key, []))))
+            yield found.get(key) or SourceRecord(key, None, deleted=True)
 
 
 def _rejected(change: Change, exc: OroRejected | RejectedRecord) -> ItemResult:
-    message = join_messages(exc.errors) if isinstance(exc, OroRejected) else exc.reason
-    return ItemResult(change.key, error=message or str(exc))
+    if isinstance(exc, RejectedRecord):
+        return ItemResult.refused(change.key, exc)
+    return ItemResult(change.key, error=join_messages(exc.errors) or str(exc))
 
 
 def _external_id(change: Change) -> str | None:
@@ -363,16 +373,18 @@ class OroCustomerWriter:
 
 
 class OroCustomerUserSource(OroPolling):
-    """Oro customer users changed since a window (a scan: ``updatedAt`` has no filter)."""
+    """Oro customer users changed since a window (``updatedAt`` has no filter: a scan of
+    the stamps, then the changed users read by id)."""
 
     def extract(self, window: Window) -> Iterator[Sequence[SourceRecord[Resource]]]:
         since = window.since
-        for page in self._client.pages("customerusers"):
-            yield [
-                SourceRecord(u.id, u)
-                for u in page.document.data
-                if since is None or oro_time(u.attributes.get("updatedAt")) >= since
-            ]
+        if since is None:
+            for page in self._client.pages("customerusers"):
+                yield [SourceRecord(u.id, u) for u in page.document.data]
+            return
+        changed = [u.id for u in self._stamped("customerusers", since)]
+        for start in range(0, len(changed), _ID_CHUNK):
+            yield list(self.read(changed[start : start + _ID_CHUNK]))
 
     def read(self, keys: Sequence[str]) -> Iterator[SourceRecord[Resource]]:
         found = {u.id: u for _document, u in self._by_id("customerusers", keys)}
@@ -447,7 +459,7 @@ class OroCustomerUserWriter:
             )
         customer = self._customer_of(str(account))
         if customer is None:
-            raise RejectedRecord(
+            raise AwaitingParent(
                 change.key,
                 f"its account {account} is not in Oro yet (run the accounts job first); "
                 "the contact is retried by the next run",

@@ -72,6 +72,11 @@ class RejectedRecord(PimsyncError):
         self.field = field
 
 
+class AwaitingParent(RejectedRecord):
+    """The record needs another one that is not synced yet (a contact's account, an
+    order's products): it is retried after that one, and waiting costs no attempt."""
+
+
 class FatalSourceError(PimsyncError):
     """The source cannot be read any further; the run stops without advancing its watermark."""
 

@@ -14,6 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
+from pimsync.errors import AwaitingParent, RejectedRecord
+
 T = TypeVar("T")
 
 
@@ -84,12 +86,20 @@ class Change:
 
 @dataclass(slots=True)
 class ItemResult:
-    """The destination's answer for one change; ``error`` set means rejected."""
+    """The destination's answer for one change; ``error`` set means rejected.
+    ``waiting``: rejected because a record it needs is not synced yet (see
+    :class:`~pimsync.errors.AwaitingParent`)."""
 
     key: str
     dest_key: str | None = None
     error: str | None = None
     created: bool = False
+    waiting: bool = False
+
+    @classmethod
+    def refused(cls, key: str, exc: RejectedRecord, dest_key: str | None = None) -> ItemResult:
+        """The answer for a record refused with ``exc``."""
+        return cls(key, dest_key, error=exc.reason, waiting=isinstance(exc, AwaitingParent))
 
     @property
     def ok(self) -> bool:

@@ -16,7 +16,10 @@ edits silently overwritten, duplicates after a retry. A :class:`PairEngine` run:
      side's value, the others the value of the side modified last; the merged record
      is written wherever it differs, and the conflict is reported with its fields;
 4. writes through each side's destination, then stores the links, the hashes and the
-   watermarks. A record a side refuses is reported and retried by the next run.
+   watermarks. A record a side refuses is reported and retried by the next runs, up to
+   ``max_attempts`` (then it is parked until it changes again); one refused because a
+   record it needs is not synced yet (its account, say) waits for it without using up
+   its attempts, so running the jobs in their dependency order brings it over.
 
 A record deleted on one side follows the pair's deletion policy on the other.
 """
@@ -221,6 +224,7 @@ class _PairRun:
         for key, pair in seen.items():
             found = known.get(key)
             self._decide(key, pair, found.hash if found else None, plan)
+        self._skip_parked(seen, plan)
         results_b = self._write(spec.b, plan.to_b, self.to_b)
         results_a = self._write(spec.a, plan.to_a, self.to_a)
         self._commit(seen, plan, results_a, results_b, a_started, b_started)
@@ -309,6 +313,34 @@ class _PairRun:
         if pair.b_deleted and pair.a_id is not None and not pair.a_deleted:
             plan.to_a.append(Change(op, key, pair.a_id))
 
+    def _skip_parked(self, seen: Mapping[str, _Seen], plan: _Plan) -> None:
+        """Drop the writes of records parked with the content they now have: they wait
+        for a change (a parked record read again in the overlap is not retried)."""
+        changed = [seen[key] for key in plan.hashes]
+        with self.db.connect() as conn:
+            parked_a = _sync.lookup(
+                conn, self._stream_scope(self.a_stream), [p.a_id for p in changed if p.a_id]
+            )
+            parked_b = _sync.lookup(
+                conn, self._stream_scope(self.b_stream), [p.b_id for p in changed if p.b_id]
+            )
+        skipped: set[str] = set()
+        for key, digest in plan.hashes.items():
+            pair = seen[key]
+            for found, counts in (
+                (parked_a.get(pair.a_id or ""), self.to_b),
+                (parked_b.get(pair.b_id or ""), self.to_a),
+            ):
+                if found and found.failed_status == "parked" and found.failed_hash == digest:
+                    skipped.add(key)
+                    counts.skipped_parked += 1
+                    break
+        if skipped:
+            plan.to_a = [c for c in plan.to_a if c.key not in skipped]
+            plan.to_b = [c for c in plan.to_b if c.key not in skipped]
+            for key in skipped:
+                del plan.hashes[key]
+
     # -- writing -----------------------------------------------------------------------
 
     def _write(
@@ -357,10 +389,12 @@ class _PairRun:
             refused = [r for r in (ra, rb) if r is not None and r.error is not None]
             if refused:
                 message = "; ".join(r.error or "" for r in refused)
+                waiting = all(r.waiting for r in refused)
+                digest = plan.hashes[key]  # what was refused: parked until it changes
                 if rb is not None and rb.error is not None and pair.a_id is not None:
-                    failures_a.append(_sync.Failure(pair.a_id, "", message))
+                    failures_a.append(_sync.Failure(pair.a_id, digest, message, waiting))
                 if ra is not None and ra.error is not None and pair.b_id is not None:
-                    failures_b.append(_sync.Failure(pair.b_id, "", message))
+                    failures_b.append(_sync.Failure(pair.b_id, digest, message, waiting))
                 continue
             a_id = ra.dest_key if ra is not None and ra.dest_key else pair.a_id
             b_id = rb.dest_key if rb is not None and rb.dest_key else pair.b_id
@@ -386,13 +420,18 @@ class _PairRun:
                 self.a_stream: [w.key for w in written],
                 self.b_stream: [w.dest_key for w in written if w.dest_key is not None],
             }
-            for stream, failures in ((self.a_stream, failures_a), (self.b_stream, failures_b)):
+            for stream, failures, counts in (
+                (self.a_stream, failures_a, self.to_b),
+                (self.b_stream, failures_b, self.to_a),
+            ):
                 scope = self._stream_scope(stream)
                 _sync.clear_failures(conn, scope, synced[stream])
                 if failures:
-                    _sync.record_failures(
-                        conn, scope, failures, {}, self.report.run_id, self.spec.max_attempts
+                    prior = _sync.lookup(conn, scope, [f.key for f in failures])
+                    parked = _sync.record_failures(
+                        conn, scope, failures, prior, self.report.run_id, self.spec.max_attempts
                     )
+                    counts.parked += len(parked)
             _runs.add_items(conn, self.report.run_id, [*plan.conflicts, *items])
             _sync.set_watermark(conn, self.spec.name, self.a_stream, a_started, self.report.run_id)
             _sync.set_watermark(conn, self.spec.name, self.b_stream, b_started, self.report.run_id)

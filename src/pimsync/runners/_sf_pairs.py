@@ -40,7 +40,7 @@ from pimsync.connectors.salesforce._pair import (
     SalesforceRecordWriter,
     system_modstamp,
 )
-from pimsync.errors import ConfigError, RejectedRecord
+from pimsync.errors import AwaitingParent, ConfigError
 from pimsync.jobs import PairSpec
 from pimsync.jobs._pair import Side
 from pimsync.state._store import cross_references
@@ -264,7 +264,7 @@ def sf_contacts(ctx: FlowContext) -> PairSpec:
         account = canonical.get("account")
         values = dict(canonical)
         if isinstance(account, str) and account.startswith("oro:"):
-            raise RejectedRecord(
+            raise AwaitingParent(
                 account,
                 f"its Oro customer {account[4:]} is not a synced account yet (run the "
                 "accounts job first); the customer user is retried by the next run",

@@ -223,6 +223,8 @@ class Failure:
     key: str
     hash: str
     message: str
+    # It waits for a record it needs (see AwaitingParent): retried, counting no attempt.
+    waiting: bool = False
 
 
 _ON_HASH_CONFLICT = (
@@ -332,8 +334,8 @@ def record_failures(
     parked = []
     for f in failures:
         prior = known.get(f.key)
-        attempts = (prior.attempts if prior else 0) + 1
-        status = "parked" if attempts >= max_attempts else "pending"
+        attempts = (prior.attempts if prior else 0) + (0 if f.waiting else 1)
+        status = "parked" if attempts >= max_attempts and not f.waiting else "pending"
         if status == "parked":
             parked.append(f.key)
         rows.append(

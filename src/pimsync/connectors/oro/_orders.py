@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pimsync.connectors.base import Change, ItemResult, Op, SourceRecord, Window
-from pimsync.errors import RejectedRecord
+from pimsync.errors import AwaitingParent, RejectedRecord
 
 from ._client import OroClient, OroRejected
 from ._customers import OroPolling, oro_time, since_filter
@@ -157,7 +157,7 @@ class OroOrderWriter:
             except OroRejected as exc:
                 results.append(ItemResult(change.key, error=join_messages(exc.errors) or str(exc)))
             except RejectedRecord as exc:
-                results.append(ItemResult(change.key, error=exc.reason))
+                results.append(ItemResult.refused(change.key, exc))
         return results
 
     def _find(self, change: Change) -> OroOrder | None:
@@ -181,7 +181,7 @@ class OroOrderWriter:
         }
         missing = sorted(set(skus) - set(found))
         if missing:
-            raise RejectedRecord(
+            raise AwaitingParent(
                 key,
                 f"no Oro product has SKU {', '.join(missing)} (run sf.products first); "
                 "the order is retried by the next run",
@@ -198,7 +198,7 @@ class OroOrderWriter:
         account = payload.get("account")
         customer = self._customer_of(str(account)) if account else None
         if customer is None:
-            raise RejectedRecord(
+            raise AwaitingParent(
                 change.key,
                 f"its account {account} is not in Oro yet (run sf.accounts first); "
                 "the order is retried by the next run",

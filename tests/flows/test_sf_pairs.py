@@ -202,6 +202,36 @@ def test_an_account_without_name_from_oro_is_refused(systems: Systems) -> None:
     assert systems.accounts() == {}
 
 
+def test_an_initial_load_from_oro_goes_through_a_bulk_job(systems: Systems) -> None:
+    ids = {name: oro_customer(systems, name) for name in ("Ann", "Bob", "Cid", "Dee")}
+    address = systems.address(ids["Dee"])
+    systems.shop.store.records["customeraddresses"][address["id"]]["attributes"].update(
+        phone="+1 " + "5" * 45,
+        updatedAt=systems.shop.timestamp(),  # Phone holds 40
+    )
+
+    report = systems.run("sf.accounts", bulk_threshold=3)
+
+    assert report.status is RunStatus.PARTIAL
+    assert systems.crm.requests["POST /services/data/v62.0/jobs/ingest"] == 1
+    assert not any("composite/sobjects" in key for key in systems.crm.requests)
+    made = systems.accounts()
+    assert set(made) == {"Ann", "Bob", "Cid"}
+    assert {name: made[name]["Oro_Id__c"] for name in made} == {name: ids[name] for name in made}
+    assert report.streams["account → salesforce"].created == 3
+    with systems.db.connect() as conn:
+        (item,) = _runs.list_items(conn, report.run_id, "rejected")
+    assert item.key == ids["Dee"] and "STRING_TOO_LONG" in (item.message or "")
+
+    systems.shop.store.records["customeraddresses"][address["id"]]["attributes"].update(
+        phone="555-2", updatedAt=systems.shop.timestamp()
+    )
+    report = systems.run("sf.accounts", bulk_threshold=3)  # one record: a collection
+    assert report.status is RunStatus.SUCCEEDED, report.error
+    assert systems.accounts()["Dee"]["Phone"] == "555-2"
+    assert_no_echo(systems, "sf.accounts")
+
+
 def test_unknown_salesforce_field_is_a_config_error(systems: Systems) -> None:
     with pytest.raises(ConfigError, match="Fax__c"):
         systems.run("sf.accounts", fields={"name": "Name", "phone": "Fax__c"})

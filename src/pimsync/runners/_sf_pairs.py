@@ -83,6 +83,9 @@ class _PairOptions(BaseModel):
     fields: dict[str, str]
     salesforce_owns: list[str]
     oro_owns: list[str] = Field(default_factory=list)
+    # From this many records made in Oro in one run (an initial load), they are created
+    # in Salesforce through a Bulk API 2.0 job instead of sObject Collections.
+    bulk_threshold: int = Field(2000, ge=1)
 
     KNOWN: ClassVar[tuple[str, ...]] = ()
     REQUIRED: ClassVar[tuple[str, ...]] = ()
@@ -216,7 +219,11 @@ def sf_accounts(ctx: FlowContext) -> PairSpec:
         form.salesforce,
         system_modstamp,
         SalesforceRecordWriter(
-            crm, "Account", form.to_salesforce, required=[options.fields["name"]]
+            crm,
+            "Account",
+            form.to_salesforce,
+            required=[options.fields["name"]],
+            bulk_threshold=options.bulk_threshold,
         ),
         frozenset(options.salesforce_owns),
         partner=_oro_id,
@@ -276,7 +283,13 @@ def sf_contacts(ctx: FlowContext) -> PairSpec:
         SalesforceRecords(crm, "Contact", [*fields.values(), ORO_ID_FIELD]),
         from_salesforce,
         system_modstamp,
-        SalesforceRecordWriter(crm, "Contact", to_salesforce, required=[fields["last_name"]]),
+        SalesforceRecordWriter(
+            crm,
+            "Contact",
+            to_salesforce,
+            required=[fields["last_name"]],
+            bulk_threshold=options.bulk_threshold,
+        ),
         frozenset(options.salesforce_owns),
         partner=_oro_id,
     )

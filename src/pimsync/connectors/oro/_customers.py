@@ -3,7 +3,7 @@ two-way sync with Salesforce accounts and contacts.
 
 Change detection follows the API brief (§4.1): customers are filtered by ``updatedAt``;
 addresses and customer users have no such filter, so their ``updatedAt`` alone is
-scanned (a sparse fieldset, in large pages) and the records stamped inside the window
+scanned (a sparse fieldset, 5,000 per page) and the records stamped inside the window
 are then read in full by id; an address changed since brings its customer along.
 Oro keeps no tombstones (§4.3): these sources report a deletion only when a record
 read by id is gone.
@@ -40,7 +40,9 @@ __all__ = [
 BUYER_ROLE = "ROLE_FRONTEND_BUYER"
 ADDRESS_FIELDS = ("phone", "street", "city", "postal_code", "region", "country")
 _ID_CHUNK = 100
-_STAMP_PAGE = 500  # a scan of stamps only: small records, so larger pages
+# A stamp is an id and a time (about 60 bytes): 5,000 of them weigh what 500 full
+# customer users do, and a scan of 20,000 takes 4 calls instead of 40.
+_STAMP_PAGE = 5000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

@@ -158,7 +158,10 @@ class SalesforceRecordWriter:
     is refused with a clear message.
 
     A change with a ``dest_key`` updates that record; one without is upserted by
-    ``ext_field`` = the other side's id (the pair key ``b:<id>``)."""
+    ``ext_field`` = the other side's id (the pair key ``b:<id>``). From
+    ``bulk_threshold`` upserts in one write (an initial load from the other side), they
+    go through a Bulk API 2.0 job: a handful of calls for any number of records, and
+    Salesforce's bulk allowance instead of its API requests."""
 
     def __init__(
         self,
@@ -168,12 +171,14 @@ class SalesforceRecordWriter:
         *,
         required: Sequence[str] = (),
         ext_field: str = ORO_ID_FIELD,
+        bulk_threshold: int | None = None,
     ) -> None:
         self._client = client
         self._sobject = sobject
         self._to_fields = to_fields
         self._required = tuple(required)
         self._ext_field = ext_field
+        self._bulk_threshold = bulk_threshold
 
     def write(self, changes: Sequence[Change]) -> Sequence[ItemResult]:
         results: list[ItemResult] = []
@@ -216,7 +221,9 @@ class SalesforceRecordWriter:
         if updates:
             saved = self._client.collection_update(self._sobject, [r for _c, r in updates])
             results += item_results([c for c, _r in updates], saved)
-        if upserts:
+        if upserts and self._bulk_threshold and len(upserts) >= self._bulk_threshold:
+            results += self._bulk_upsert(upserts)
+        elif upserts:
             saved = self._client.collection_upsert(
                 self._sobject, self._ext_field, [r for _c, r in upserts]
             )
@@ -228,6 +235,27 @@ class SalesforceRecordWriter:
             saved = self._client.collection_delete([c.dest_key or "" for c in deletes])
             results += item_results(deletes, saved)
         return results
+
+    def _bulk_upsert(self, upserts: Sequence[tuple[Change, Record]]) -> list[ItemResult]:
+        """Upsert through a Bulk API 2.0 job; each row's outcome is found by its
+        external id. A row the job did not report is an error, retried by the next run."""
+        outcome = self._client.bulk_ingest(
+            self._sobject, "upsert", [r for _c, r in upserts], ext_field=self._ext_field
+        )
+        by_ext = {str(record[self._ext_field]): change for change, record in upserts}
+        answered: dict[str, ItemResult] = {}
+        for row in outcome.successful_rows:
+            change = by_ext.get(row.get(self._ext_field, ""))
+            if change is not None:
+                created = row.get("sf__Created", "").lower() == "true"
+                answered[change.key] = ItemResult(change.key, row.get("sf__Id"), created=created)
+        for row in outcome.failed_rows:
+            change = by_ext.get(row.get(self._ext_field, ""))
+            if change is not None:
+                message = row.get("sf__Error") or "refused by the Bulk API job"
+                answered[change.key] = ItemResult(change.key, error=message)
+        missing = "the Bulk API job did not report this record; it is retried by the next run"
+        return [answered.get(c.key) or ItemResult(c.key, error=missing) for c, _r in upserts]
 
 
 def item_results(changes: Sequence[Change], saved: Sequence[SaveResult]) -> list[ItemResult]:

@@ -331,3 +331,44 @@ def test_an_order_refused_max_attempts_times_is_parked(systems: Systems) -> None
     assert after.status is RunStatus.SUCCEEDED, after.streams
     assert after.streams["order → salesforce"].skipped_parked == 1
     assert systems.crm_writes() == crm_writes
+
+
+def test_an_oro_order_takes_its_accounts_contract_price_book(systems: Systems) -> None:
+    systems.prepare()
+    org, admin = systems.crm.org, systems.crm.admin_user_id
+    book = org.create("Pricebook2", {"Name": "Partner prices", "IsActive": True}, user=admin)
+    products = {p["ProductCode"]: p["Id"] for p in org.rows("Product2")}
+    for code in ("DEMO-002", "DEMO-003"):
+        org.create(
+            "PricebookEntry",
+            {"Pricebook2Id": book, "Product2Id": products[code], "UnitPrice": 9, "IsActive": True},
+            user=admin,
+        )
+    account = systems.account("Demo Customer 2")
+    start = date.today().replace(day=1).isoformat()
+    contract = org.create(
+        "Contract",
+        {"AccountId": account, "StartDate": start, "ContractTerm": 12, "Pricebook2Id": book},
+        user=admin,
+    )
+    systems.sf_edit("Contract", contract, Status="Activated")
+    customer = systems.customer("Demo Customer 2")
+    oro_id = systems.oro_order(customer, ("DEMO-002", 3, "17.50"), ("DEMO-003", 1, "25"))
+    other = systems.oro_order(systems.customer("Demo Customer 1"), ("DEMO-001", 1, "8.79"))
+
+    report = systems.run("sf.orders")
+
+    assert report.status is RunStatus.SUCCEEDED, report.error
+    made = {o["Oro_Id__c"]: o for o in org.rows("Order") if o.get("Oro_Id__c")}
+    assert made[oro_id]["Pricebook2Id"] == book
+    assert made[oro_id]["ContractId"] == contract
+    entries = {e["Id"]: e["Pricebook2Id"] for e in org.rows("PricebookEntry")}
+    items = [i for i in org.rows("OrderItem") if i["OrderId"] == made[oro_id]["Id"]]
+    assert {entries[i["PricebookEntryId"]] for i in items} == {book}
+    assert systems.sf_lines(made[oro_id]["Id"]) == {  # the Oro order's prices are kept
+        ("DEMO-002", Decimal(3), Decimal("17.5")),
+        ("DEMO-003", Decimal(1), Decimal(25)),
+    }
+    assert made[other]["Pricebook2Id"] == org.standard_pricebook_id  # no contract
+    assert made[other].get("ContractId") is None
+    assert_no_echo(systems)

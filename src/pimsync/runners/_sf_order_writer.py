@@ -5,7 +5,9 @@ Salesforce's order rules decide the steps, each one a few SOQL queries or sObjec
 Collections calls (200 records each) for the whole batch:
 
 1. find the orders that exist: by the linked Id, else by ``Oro_Id__c`` (an order made
-   from Oro carries its Oro id, so a retry after a crash finds it);
+   from Oro carries its Oro id, so a retry after a crash finds it). A new order takes
+   the price book of its account's activated contract that is in force today (the
+   latest started; the contract goes on the order too), else the job's price book;
 2. read their OrderItems, and match the wanted lines by product code: changed ones
    are updated, missing ones created, surplus ones deleted;
 3. look up the active PricebookEntry of every product code to add, per price book.
@@ -61,6 +63,7 @@ class _Order:
     current: Record | None = None
     order_id: str | None = None
     book: str = ""
+    contract: str | None = None
     new_lines: list[OrderLine] = field(default_factory=list)
     item_updates: list[Record] = field(default_factory=list)
     surplus: list[str] = field(default_factory=list)
@@ -88,11 +91,17 @@ class SalesforceOrderWriter:
     orgs get the order's currency on new orders."""
 
     def __init__(
-        self, client: SalesforceClient, pricebook: str, *, multi_currency: bool = False
+        self,
+        client: SalesforceClient,
+        pricebook: str,
+        *,
+        multi_currency: bool = False,
+        contract_pricing: bool = True,
     ) -> None:
         self._client = client
         self._pricebook = pricebook
         self._multi_currency = multi_currency
+        self._contract_pricing = contract_pricing
 
     def write(self, changes: Sequence[Change]) -> Sequence[ItemResult]:
         results: list[ItemResult] = []
@@ -154,13 +163,40 @@ class SalesforceOrderWriter:
                 found = by_oro.get(str(record.get(ORO_ID_FIELD)))
                 if found is not None:
                     found.current = record
+        new = [o for o in orders if o.current is None]
+        contracts = self._contracts([str(o.header["AccountId"]) for o in new])
         for order in orders:
             if order.current is None:
-                order.book = self._pricebook
+                order.contract, order.book = contracts.get(
+                    str(order.header["AccountId"]), (None, self._pricebook)
+                )
                 order.new_lines = list(order.lines)
             else:
                 order.order_id = str(order.current["Id"])
                 order.book = str(order.current.get("Pricebook2Id") or "") or self._pricebook
+
+    def _contracts(self, accounts: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Account → (contract, price book) of its activated contract with a price book
+        in force today, the latest started."""
+        if not self._contract_pricing or not accounts:
+            return {}
+        today = datetime.now(UTC).date().isoformat()
+        found: dict[str, tuple[str, str, str]] = {}
+        for chunk in _chunks(sorted(set(accounts))):
+            soql = (
+                "SELECT Id, AccountId, Pricebook2Id, StartDate, EndDate FROM Contract "  # noqa: S608
+                f"WHERE StatusCode = 'Activated' AND AccountId IN ({_in(chunk)})"
+            )
+            for contract in self._client.records(soql):
+                start = str(contract.get("StartDate") or "")
+                end = str(contract.get("EndDate") or "")
+                book = contract.get("Pricebook2Id")
+                if not book or start > today or (end and end < today):
+                    continue
+                account = str(contract["AccountId"])
+                if account not in found or start > found[account][0]:
+                    found[account] = (start, str(contract["Id"]), str(book))
+        return {account: (c, b) for account, (_s, c, b) in found.items()}
 
     def _plan_items(self, existing: Sequence[_Order]) -> None:
         """Match the wanted lines of existing orders with their items by product code."""
@@ -228,6 +264,8 @@ class SalesforceOrderWriter:
                     "EffectiveDate": today,
                     "Pricebook2Id": order.book,
                 }
+                if order.contract is not None:
+                    fields["ContractId"] = order.contract
                 if self._multi_currency and order.change.payload.get("currency"):
                     fields["CurrencyIsoCode"] = order.change.payload["currency"]
                 if order.change.key.startswith("b:"):

@@ -18,9 +18,10 @@ The ids of the other side are kept out of the canonical form (each side holds th
 one's: ``Oro_Id__c`` and ``externalId``), and so is the order date: Oro's is its
 read-only creation time. An order made in Oro gets today as ``EffectiveDate``.
 
-Writes to Salesforce follow its order rules: a new order is a Draft with its price book
-(``pricebook``, else the standard one) before any item; an item names the active entry
-of its product's code in that book. An activated order is locked: a change that would
+Writes to Salesforce follow its order rules (:mod:`pimsync.runners._sf_order_writer`):
+a new order is a Draft with its price book (that of its account's activated contract,
+else ``pricebook``, else the standard one) before any item; an item names the active
+entry of its product's code in that book. An activated order is locked: a change that would
 edit it is refused with Salesforce's ``ENTITY_IS_LOCKED`` message, reported and retried
 until the engine parks it after ``max_attempts``; Oro never sets a Salesforce status.
 """
@@ -66,6 +67,8 @@ class SfOrdersOptions(BaseModel):
     """Options of ``sf.orders``.
 
     * ``pricebook`` — the Pricebook2 (name) of orders made in Oro; None: the standard one.
+    * ``contract_pricing`` — an order made in Oro for an account with an activated
+      contract in force that has a price book takes that book (and the contract).
     * ``currency`` — the org's currency when it is not multi-currency.
     * ``unit`` — the Oro product unit of line items made from Salesforce.
     * ``oro_status_writable`` — Oro's "Enable External Status Management" is on: the
@@ -77,6 +80,7 @@ class SfOrdersOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     pricebook: str | None = None
+    contract_pricing: bool = True
     currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
     unit: str = Field("each", min_length=1)
     oro_status_writable: bool = False
@@ -186,7 +190,12 @@ def sf_orders(ctx: FlowContext) -> PairSpec:
         SalesforceOrders(crm, fields),
         form.salesforce,
         system_modstamp,
-        SalesforceOrderWriter(crm, book, multi_currency=currencies is not None),
+        SalesforceOrderWriter(
+            crm,
+            book,
+            multi_currency=currencies is not None,
+            contract_pricing=options.contract_pricing,
+        ),
         frozenset(options.salesforce_owns),
         partner=lambda order: str(order[ORO_ID_FIELD]) if order.get(ORO_ID_FIELD) else None,
     )

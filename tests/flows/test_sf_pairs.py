@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from pimsync.config import JobConfig, ProjectConfig
 from pimsync.errors import ConfigError
-from pimsync.jobs import PairEngine, RunReport, RunStatus
+from pimsync.jobs import PairEngine, PairSpec, RunReport, RunStatus
 from pimsync.runners.flows import Endpoint, FlowContext, get_flow
 from pimsync.sandbox.oro import OroSandbox
 from pimsync.sandbox.salesforce import SalesforceSandbox
@@ -40,12 +40,15 @@ class Systems:
     destination: Endpoint
     db: Engine
 
-    def run(self, flow: str, **options: Any) -> RunReport:
+    def build(self, flow: str, **options: Any) -> PairSpec:
         config = JobConfig(flow=flow, source="crm", destination="shop", options=options)
         context = FlowContext(flow, config, self.source, self.destination, ProjectConfig(), self.db)
         spec = get_flow(flow).build(context)
-        assert not isinstance(spec, list | tuple)
-        return PairEngine(self.db).run(spec)  # type: ignore[arg-type]
+        assert isinstance(spec, PairSpec)
+        return spec
+
+    def run(self, flow: str, **options: Any) -> RunReport:
+        return PairEngine(self.db).run(self.build(flow, **options))
 
     def writes(self) -> int:
         crm = sum(
@@ -296,4 +299,69 @@ def test_a_crash_before_the_commit_makes_no_duplicate_on_the_rerun(
             r["attributes"]["name"] for r in systems.shop.store.records["customers"].values()
         ]
     assert sorted(names_sf) == sorted(names_oro) == ["Acme", "Globex"]  # upserts found them
+    assert_no_echo(systems, "sf.accounts")
+
+
+def test_an_expired_session_mid_run_is_renewed(systems: Systems) -> None:
+    systems.account()
+    oro_customer(systems, "Globex")
+    spec = systems.build("sf.accounts")  # signed in while checking the fields
+    systems.crm.faults.expire_tokens()
+
+    report = PairEngine(systems.db).run(spec)
+
+    assert report.status is RunStatus.SUCCEEDED, report.error
+    assert set(systems.accounts()) == set(systems.customers()) == {"Acme", "Globex"}
+
+
+def test_the_api_limit_mid_run_fails_the_run_and_the_next_one_loses_nothing(
+    systems: Systems,
+) -> None:
+    systems.account()  # made in Salesforce
+    oro_customer(systems, "Globex")  # made in Oro
+    # Another integration spent the org's allocation: the write of Globex is refused.
+    upsert = "/services/data/v62.0/composite/sobjects/Account/Oro_Id__c"
+    systems.crm.faults.fail_next(upsert, 403)
+
+    failed = systems.run("sf.accounts")
+
+    assert failed.status is RunStatus.FAILED
+    assert "REQUEST_LIMIT_EXCEEDED" in (failed.error or "")
+    assert set(systems.accounts()) == {"Acme"}  # Globex did not reach Salesforce
+    assert systems.crm.requests[f"PATCH {upsert}"] == 1  # not retried in a loop
+
+    report = systems.run("sf.accounts")
+
+    assert report.status is RunStatus.SUCCEEDED, report.error
+    names_sf = sorted(r["Name"] for r in systems.crm.org.rows("Account"))
+    with systems.shop.store.lock:
+        names_oro = sorted(
+            r["attributes"]["name"] for r in systems.shop.store.records["customers"].values()
+        )
+    assert names_sf == names_oro == ["Acme", "Globex"]  # nothing lost, nothing doubled
+    assert_no_echo(systems, "sf.accounts")
+
+
+def test_a_record_salesforce_refuses_in_a_collection_is_retried_alone(
+    systems: Systems,
+) -> None:
+    ids = {name: oro_customer(systems, name) for name in ("Ann", "Bob")}
+    address = systems.address(ids["Bob"])
+    record = systems.shop.store.records["customeraddresses"][address["id"]]
+    record["attributes"]["phone"] = "+1 " + "5" * 45  # Phone holds 40
+
+    first = systems.run("sf.accounts")
+
+    assert first.status is RunStatus.PARTIAL
+    assert set(systems.accounts()) == {"Ann"}  # the rest of the collection is kept
+    with systems.db.connect() as conn:
+        (item,) = _runs.list_items(conn, first.run_id, "rejected")
+    assert item.key == ids["Bob"] and "STRING_TOO_LONG" in (item.message or "")
+    # Fixed in place without touching updatedAt: only the retry list brings it back.
+    record["attributes"]["phone"] = "555-3"
+
+    retry = systems.run("sf.accounts")
+
+    assert retry.status is RunStatus.SUCCEEDED, retry.error
+    assert systems.accounts()["Bob"]["Phone"] == "555-3"
     assert_no_echo(systems, "sf.accounts")

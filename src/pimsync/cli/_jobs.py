@@ -29,6 +29,7 @@ from pimsync.cli._runs import execute
 from pimsync.cli._session import Session, command_group, session_of
 from pimsync.errors import ConfigError, JobLocked, PimsyncError
 from pimsync.jobs import Mode
+from pimsync.runners.flows import run_order
 from pimsync.runners.scheduler import Scheduler, next_fire
 from pimsync.state._runs import RunRow, list_runs
 from pimsync.state._sync import reset_job
@@ -139,9 +140,10 @@ class _ScheduledRuns:
         self.exit_code = EXIT_OK
 
     def __call__(self, job: str) -> None:
-        """Run the jobs ``job`` requires, then ``job``; stop at the first that fails."""
+        """Run the jobs ``job`` needs (:func:`run_order`), then ``job``; stop at the first
+        that fails."""
         jobs = self.session.runner.project().jobs
-        for name in (*jobs[job].requires, job):
+        for name in run_order(jobs, job):
             if not self._run_one(name):
                 if name != job:
                     typer.echo(

@@ -26,6 +26,7 @@ from pimsync.cli._progress import RunProgress, observer_for
 from pimsync.cli._session import Session, command_group, session_of
 from pimsync.errors import ConfigError, JobLocked
 from pimsync.jobs import Mode, RunStatus
+from pimsync.runners.flows import run_order
 from pimsync.runners.local import LocalRunner
 from pimsync.state._runs import list_failed, list_runs, requeue_failed
 
@@ -96,7 +97,8 @@ def run_command(
         bool,
         typer.Option(
             "--chain",
-            help="First run the jobs JOB requires (its `requires`, in order), as "
+            help="First run the jobs JOB needs (its `requires`, and the jobs its flow "
+            "runs after on the same connections, e.g. sf.accounts before sf.contacts), as "
             "`pimsync schedule` does; stop at the first that fails.",
         ),
     ] = False,
@@ -123,7 +125,7 @@ def run_command(
         return
     mode = Mode.FULL if full else Mode.DIFF
     jobs = session.runner.project().jobs
-    names = [*jobs[job].requires, job] if chain and job in jobs else [job]
+    names = run_order(jobs, job) if chain and job in jobs else [job]
     docs = []
     for name in names:
         doc = execute(session, session.runner, name, mode, dry_run=dry_run)

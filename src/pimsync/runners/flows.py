@@ -61,7 +61,9 @@ class FlowContext:
 
 @dataclass(frozen=True, slots=True)
 class Flow:
-    """A job type: which connection kinds it joins, its options, how it builds its streams."""
+    """A job type: which connection kinds it joins, its options, how it builds its streams.
+    ``after``: the flows whose jobs on the same two connections must run before this
+    one's (the records it needs come through them: a contact's account, say)."""
 
     name: str
     description: str
@@ -69,6 +71,7 @@ class Flow:
     destination_kinds: tuple[str, ...]
     options: type[BaseModel]
     build: Callable[[FlowContext], Sequence[StreamSpec] | PairSpec]
+    after: tuple[str, ...] = ()
 
     def parse_options(self, job: str, options: Mapping[str, Any]) -> Any:
         """The job's options validated; :class:`ConfigError` names each bad one."""
@@ -229,7 +232,15 @@ FLOWS: dict[str, Flow] = {
             for name, description, build in SFCC_FLOWS
         ),
         *(
-            Flow(name, description, ("salesforce",), ("oro",), options, build)
+            Flow(
+                name,
+                description,
+                ("salesforce",),
+                ("oro",),
+                options,
+                build,
+                ("sf.products",) if name == "sf.pricebooks" else (),
+            )
             for name, description, options, build in SF_CATALOG_FLOWS
         ),
         Flow(
@@ -247,6 +258,7 @@ FLOWS: dict[str, Flow] = {
             ("oro",),
             SfContactsOptions,
             sf_contacts,
+            ("sf.accounts",),
         ),
         Flow(
             "sf.orders",
@@ -256,6 +268,7 @@ FLOWS: dict[str, Flow] = {
             ("oro",),
             SfOrdersOptions,
             sf_orders,
+            ("sf.accounts", "sf.products", "sf.pricebooks"),
         ),
         Flow(
             "sf.contracts",
@@ -264,9 +277,39 @@ FLOWS: dict[str, Flow] = {
             ("oro",),
             SfContractsOptions,
             sf_contracts,
+            ("sf.accounts", "sf.pricebooks"),
         ),
     )
 }
+
+
+def run_order(jobs: Mapping[str, JobConfig], job: str) -> list[str]:
+    """The jobs to run for ``job``, in order, ``job`` last: what it ``requires``, and the
+    jobs of the flows its flow runs after (:attr:`Flow.after`) on the same source and
+    destination; each with its own before it, each once."""
+    order: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in order or name in path:
+            return  # done, or a cycle through flow order (requires cycles are refused)
+        config = jobs[name]
+        after = FLOWS[config.flow].after if config.flow in FLOWS else ()
+        before = [
+            *config.requires,
+            *(
+                other
+                for other, c in sorted(jobs.items())
+                if c.flow in after
+                and c.source == config.source
+                and c.destination == config.destination
+            ),
+        ]
+        for required in before:
+            visit(required, (*path, name))
+        order.append(name)
+
+    visit(job, ())
+    return order
 
 
 def get_flow(name: str) -> Flow:

@@ -20,7 +20,9 @@ jobs then run in their dependency order: ``sf.products``, ``sf.pricebooks`` (one
 stream jobs), ``sf.accounts``, ``sf.contacts``, ``sf.orders`` (two-way). With
 ``--orders-from-oro K2``, after the no-change runs, K2 orders with two line items are made
 in Oro over its API (spread over the synced customers) and ``sf.orders`` writes them to
-Salesforce: the order writer makes several calls per order, reported per order written.
+Salesforce in batches; its Salesforce calls are reported per 1,000 orders. With
+``--from-oro K3``, K3 customers made in Oro go to Salesforce in ``sf.accounts``' first run
+(from 2,000, through a Bulk API 2.0 job).
 
     python benchmarks/salesforce_sync.py --accounts 1000
     python benchmarks/salesforce_sync.py --sync --accounts 10000

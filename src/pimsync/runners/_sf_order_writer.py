@@ -78,8 +78,13 @@ class _Order:
         return not self.errors
 
 
-def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
-    return [values[i : i + COLLECTION_LIMIT] for i in range(0, len(values), COLLECTION_LIMIT)]
+# Record ids are 18 characters: 500 of them quoted make a query of about 11 KB, under
+# the 16 KB Salesforce takes in a URL. Product codes can be long: 200 per query.
+_IDS_PER_QUERY = 500
+
+
+def _chunks(values: Sequence[str], size: int = COLLECTION_LIMIT) -> list[Sequence[str]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 def _in(values: Sequence[str]) -> str:
@@ -148,7 +153,7 @@ class SalesforceOrderWriter:
         """Each order's current Salesforce record: by Id, else by ``Oro_Id__c``."""
         fields = ", ".join(("Id", *ORDER_FIELDS, ORO_ID_FIELD))
         by_id = {o.change.dest_key: o for o in orders if o.change.dest_key}
-        for chunk in _chunks(sorted(by_id)):
+        for chunk in _chunks(sorted(by_id), _IDS_PER_QUERY):
             soql = f"SELECT {fields} FROM Order WHERE Id IN ({_in(chunk)})"  # noqa: S608
             for record in self._client.records(soql):
                 by_id[str(record["Id"])].current = record
@@ -157,7 +162,7 @@ class SalesforceOrderWriter:
             for o in orders
             if o.current is None and not o.change.dest_key and o.change.key.startswith("b:")
         }
-        for chunk in _chunks(sorted(by_oro)):
+        for chunk in _chunks(sorted(by_oro), _IDS_PER_QUERY):
             soql = f"SELECT {fields} FROM Order WHERE {ORO_ID_FIELD} IN ({_in(chunk)})"  # noqa: S608
             for record in self._client.records(soql):
                 found = by_oro.get(str(record.get(ORO_ID_FIELD)))
@@ -182,7 +187,7 @@ class SalesforceOrderWriter:
             return {}
         today = datetime.now(UTC).date().isoformat()
         found: dict[str, tuple[str, str, str]] = {}
-        for chunk in _chunks(sorted(set(accounts))):
+        for chunk in _chunks(sorted(set(accounts)), _IDS_PER_QUERY):
             soql = (
                 "SELECT Id, AccountId, Pricebook2Id, StartDate, EndDate FROM Contract "  # noqa: S608
                 f"WHERE StatusCode = 'Activated' AND AccountId IN ({_in(chunk)})"

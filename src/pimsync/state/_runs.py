@@ -189,3 +189,22 @@ def requeue_failed(conn: Connection, job: str | None = None, key: str | None = N
     if key:
         stmt = stmt.where(failed_items.c.source_key == key)
     return conn.execute(stmt).rowcount
+
+
+def last_runs(conn: Connection) -> dict[str, RunRow]:
+    """Each job's latest run that was not a dry run, in one query."""
+    latest = select(func.max(runs.c.id)).where(runs.c.dry_run.is_(False)).group_by(runs.c.job)
+    return {
+        r.job: r for r in map(_run_row, conn.execute(select(runs).where(runs.c.id.in_(latest))))
+    }
+
+
+def failed_counts(conn: Connection) -> dict[str, dict[str, int]]:
+    """Job → status (``pending``, ``parked``) → how many of its records last failed."""
+    stmt = select(failed_items.c.job, failed_items.c.status, func.count()).group_by(
+        failed_items.c.job, failed_items.c.status
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for job, status, n in conn.execute(stmt):
+        counts.setdefault(str(job), {})[str(status)] = int(n)
+    return counts

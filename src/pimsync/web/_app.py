@@ -79,6 +79,7 @@ def create_app(settings: Settings, runner: LocalRunner | None = None) -> FastAPI
     """The web app of the installation ``settings`` describes."""
     from pimsync.web._api import api
     from pimsync.web._apps import apps
+    from pimsync.web._dashboard import dashboard_api
     from pimsync.web._pages import pages
 
     app = FastAPI(
@@ -96,6 +97,7 @@ def create_app(settings: Settings, runner: LocalRunner | None = None) -> FastAPI
     app.include_router(api)
     app.include_router(apps)
     app.include_router(pages)
+    app.include_router(dashboard_api)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -34,6 +35,7 @@ from pimsync.web._connections import (
     connection_views,
     delete_connection,
 )
+from pimsync.web._dashboard import dashboard_view
 
 pages = APIRouter(include_in_schema=False)
 
@@ -145,24 +147,13 @@ def dashboard(request: Request, caller: CallerDep) -> Response:
     caller.require(Permission.VIEW)
     project = _project(request)
     with db(request).connect() as conn:
-        jobs = [
-            {
-                "name": name,
-                "flow": job.flow,
-                "source": job.source,
-                "destination": job.destination,
-                "schedule": job.schedule,
-                "last": next(iter(list_runs(conn, name, limit=1)), None),
-            }
-            for name, job in sorted(project.jobs.items())
-        ]
+        view = dashboard_view(conn, project, datetime.now(UTC))
     return page(
         request,
         "dashboard.html",
         caller,
         title="Dashboard",
-        jobs=jobs,
-        connections=project.connections,
+        view=view,
         limit=_runner(request).settings.max_connections,
     )
 

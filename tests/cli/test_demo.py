@@ -12,12 +12,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 
 from pimsync.cli import _demo
+from pimsync.sandbox._server import serve_app
 from pimsync.sandbox.akeneo import AkeneoSandbox
 from tests.cli._cli import Invoke, one_error_line
+from tests.web.conftest import _NoFaults, csrf_of
 
 PRODUCTS = 60
 
@@ -229,3 +232,58 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path, invoke: Invoke) -
     assert result.exit_code == 2
     assert "was not made by `pimsync demo`" in one_error_line(result)
     assert (folder / "thesis.tex").exists()
+
+
+def test_demo_opens_the_web_app_on_its_result_with_the_sandboxes_running(
+    tmp_path: Path, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, Any] = {}
+    add_user = _demo.add_user
+
+    def recording_add_user(conn: Any, name: str, password: str, role: Any) -> Any:
+        seen["login"] = (name, password)
+        return add_user(conn, name, password, role)
+
+    def serve(app: Any, port: int) -> None:
+        """What a person does in the browser the demo points at."""
+        seen["port"] = port
+        name, password = seen["login"]
+        with (
+            serve_app(app, _NoFaults(), name="hub") as url,
+            httpx.Client(base_url=url, follow_redirects=True) as browser,
+        ):
+            form = browser.get("/login")
+            signed_in = browser.post(
+                "/login",
+                data={"username": name, "password": password, "csrf_token": csrf_of(form)},
+            )
+            assert signed_in.status_code == 200, signed_in.text
+            seen["dashboard"] = signed_in.text
+            page = browser.get("/connections")
+            tested = browser.post("/connections/shop/test", data={"csrf_token": csrf_of(page)})
+            seen["test"] = tested.text
+
+    monkeypatch.setattr(_demo, "add_user", recording_add_user)
+    monkeypatch.setattr(_demo, "_uvicorn", serve)
+
+    result = invoke("demo", "--dir", str(tmp_path / "demo"), "--products", "5", "--ui")
+
+    assert result.exit_code == 0, result.output
+    name, password = seen["login"]
+    assert f"the hub's web app: http://127.0.0.1:{seen['port']}/" in result.stdout
+    assert f"sign in as {name} with the password {password}" in result.stdout
+    dashboard = seen["dashboard"]
+    assert re.search(r"<td>oro-products</td>.*?status-succeeded", dashboard, re.S)
+    assert "health-ok" in dashboard and "Needs attention" not in dashboard
+    assert "connection shop works" in seen["test"]  # the Oro sandbox still serves
+    # The sandboxes stop with the web app; the demo then says how to serve them again.
+    assert result.stdout.index("sign in as") < result.stdout.index("the sandboxes stopped")
+
+
+def test_demo_without_a_terminal_does_not_serve_the_web_app(
+    tmp_path: Path, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_demo, "_uvicorn", lambda app, port: pytest.fail("served"))
+    result = invoke("demo", "--dir", str(tmp_path / "demo"), "--products", "5")
+    assert result.exit_code == 0, result.output
+    assert "the hub's web app" not in result.stdout

@@ -3,13 +3,18 @@
 The Akeneo sandbox serves a generated catalog and the Oro sandbox (with pimsync's
 companion API config) a back office, both over HTTP on 127.0.0.1. pimsync brings Oro's
 structure in step (the Oro admin's part is done the way an admin would), then publishes
-the catalog, and every step is checked against what it should have done.
+the catalog, and every step is checked against what it should have done. Then, on a
+terminal (or with ``--ui``), the hub's web app opens on the result, the sandboxes still
+running behind it, with a demo admin whose password is printed, until Ctrl-C.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
+import socket
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,6 +46,7 @@ from pimsync.sandbox.akeneo import serve as serve_akeneo
 from pimsync.sandbox.oro import OroSandbox
 from pimsync.sandbox.oro import serve as serve_oro
 from pimsync.settings import Settings
+from pimsync.state._users import Role, add_user
 
 STRUCTURE_JOB = "oro-structure"
 PRODUCTS_JOB = "oro-products"
@@ -394,16 +400,9 @@ def _save_secrets(
             save_connection(conn, runner.box, name, connection, values=values[name])
 
 
-def _where_to_look(
-    session: Session,
-    demo: _Demo,
-    snapshot: list[dict[str, Any]],
-    urls: tuple[str, str],
-    count: int,
-    last: dict[str, Any],
-) -> None:
+def _where_to_look(session: Session, demo: _Demo, snapshot: list[dict[str, Any]]) -> str:
+    """Say what the demo made; the SKU of the product shown."""
     folder = demo.folder
-    home = folder / ".pimsync"
     session.say()
     session.out.print(demo.recap())
     session.say("the demo worked; look at:", style="bold green")
@@ -421,6 +420,20 @@ def _where_to_look(
     session.say(f"one product as Oro holds it ({sample['sku']}):")
     for key, value in sample.items():
         session.say(f"  {key}: {orjson.dumps(value).decode()}")
+    return str(sample["sku"])
+
+
+def _afterwards(
+    session: Session,
+    demo: _Demo,
+    urls: tuple[str, str],
+    count: int,
+    last: dict[str, Any],
+    sample_sku: str,
+) -> None:
+    """How to serve the sandboxes again and explore the demo's folder."""
+    folder = demo.folder
+    home = folder / ".pimsync"
     pim_port, shop_port = (url.rsplit(":", 1)[-1].rstrip("/") for url in urls)
     session.say("the sandboxes stopped with the demo; to serve them again, each in its own shell:")
     session.say(f"  pimsync sandbox akeneo --products {count} --port {pim_port}")
@@ -441,9 +454,47 @@ def _where_to_look(
     session.say(f"  pimsync jobs list; pimsync runs list; pimsync runs show {last['run_id']}")
     session.say(f"  pimsync oro check {PRODUCTS_JOB}   # what Oro lacks for the job's mapping")
     session.say(
-        f"  pimsync mapping preview {PRODUCTS_JOB} {sample['sku']}   "
+        f"  pimsync mapping preview {PRODUCTS_JOB} {sample_sku}   "
         "# the product as the job sends it (needs Oro's price lists and brands)"
     )
+
+
+DEMO_USER = "demo"
+UI_PORT = 8470  # `pimsync serve`'s default; a free port when it is taken
+
+
+def _free_port(wanted: int) -> int:
+    """``wanted`` if nothing listens on it on 127.0.0.1, else a free port."""
+    for port in (wanted, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise ConfigError("no free port on 127.0.0.1 for the web app")
+
+
+def _uvicorn(app: Any, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+def serve_ui(session: Session, runner: LocalRunner, port: int) -> None:
+    """Serve the hub's web app on the demo's state store until Ctrl-C, with a demo admin
+    (a new password each time, printed: the folder is the demo's, on 127.0.0.1 only)."""
+    from pimsync.web import create_app
+
+    password = secrets.token_urlsafe(12)
+    with runner.db.begin() as conn:
+        add_user(conn, DEMO_USER, password, Role.ADMIN)
+    port = _free_port(port)
+    session.say()
+    session.say(f"the hub's web app: http://127.0.0.1:{port}/", style="bold green")
+    session.say(f"  sign in as {DEMO_USER} with the password {password}")
+    session.say("  the sandboxes keep running behind it; Ctrl-C stops everything")
+    _uvicorn(create_app(runner.settings, runner), port)
 
 
 def demo_command(
@@ -455,6 +506,17 @@ def demo_command(
     count: Annotated[
         int, typer.Option("--products", "-n", min=5, help="Products in the demo catalog.")
     ] = 1200,
+    ui: Annotated[
+        bool | None,
+        typer.Option(
+            "--ui/--no-ui",
+            help="Then serve the hub's web app on the result until Ctrl-C. "
+            "Default: on a terminal only.",
+        ),
+    ] = None,
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Port of the web app.")
+    ] = UI_PORT,
 ) -> None:
     """Run the demo: the Akeneo sandbox's catalog published to the Oro sandbox.
 
@@ -464,7 +526,9 @@ def demo_command(
     store, then runs: the structure job until Oro is ready (importing the attribute file
     as an Oro admin would), a full products run, a differential run with nothing to do,
     one after renaming 3 products in Akeneo, and a full run after deleting one. It writes
-    Oro's products to oro-products.json in the folder.
+    Oro's products to oro-products.json in the folder. Then, on a terminal or with --ui,
+    it serves the hub's web app on 127.0.0.1 (the sandboxes still running) and prints
+    its URL and a demo login, until Ctrl-C.
     PIMSYNC_HOME, PIMSYNC_DATABASE_URL and PIMSYNC_SECRET_KEY are ignored here.
     """
     session = session_of(ctx)
@@ -493,5 +557,10 @@ def demo_command(
         _structure(demo)
         last = _products(demo, count)
         snapshot = oro_snapshot(shop)
-    (folder / SNAPSHOT).write_bytes(orjson.dumps(snapshot, option=orjson.OPT_INDENT_2) + b"\n")
-    _where_to_look(session, demo, snapshot, urls, count, last)
+        (folder / SNAPSHOT).write_bytes(orjson.dumps(snapshot, option=orjson.OPT_INDENT_2) + b"\n")
+        sample_sku = _where_to_look(session, demo, snapshot)
+        if ui is None:
+            ui = sys.stdin.isatty() and sys.stdout.isatty()
+        if ui:
+            serve_ui(session, runner, port)
+    _afterwards(session, demo, urls, count, last, sample_sku)

@@ -21,6 +21,7 @@ from pimsync.cli._jobs import jobs_app, schedule_command
 from pimsync.cli._mapping import mapping_app
 from pimsync.cli._oro import oro_app
 from pimsync.cli._permissions import permissions_app
+from pimsync.cli._prefect import prefect_app
 from pimsync.cli._runs import failed_app, run_command, runs_app
 from pimsync.cli._sandbox import sandbox_app
 from pimsync.cli._session import Session, session_of
@@ -127,6 +128,7 @@ app.add_typer(permissions_app, name="permissions")
 app.add_typer(oro_app, name="oro")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(users_app, name="users")
+app.add_typer(prefect_app, name="prefect")
 
 
 def main() -> int:

@@ -22,6 +22,7 @@ from pimsync.cli._output import (
     totals,
     written,
 )
+from pimsync.cli._prefect import RunnerName, runner_named
 from pimsync.cli._progress import RunProgress, observer_for
 from pimsync.cli._session import Session, command_group, session_of
 from pimsync.errors import ConfigError, JobLocked
@@ -117,18 +118,28 @@ def run_command(
         int | None,
         typer.Option("--count", min=1, help="With --watch: stop after this many runs."),
     ] = None,
+    runner_name: Annotated[
+        RunnerName,
+        typer.Option(
+            "--runner",
+            help="local: in this process. prefect: as a Prefect flow (extra "
+            "pimsync[prefect]; see docs/prefect.md).",
+        ),
+    ] = RunnerName.LOCAL,
 ) -> None:
-    """Run a job once, in this process, and show what it did."""
+    """Run a job once and show what it did: in this process, or with `--runner prefect`
+    as a Prefect flow (see docs/prefect.md)."""
     session = session_of(ctx)
-    if watch:
-        _watch(session, job, Mode.FULL if full else Mode.DIFF, parse_duration(interval), count)
-        return
+    runner = runner_named(session, runner_name)
     mode = Mode.FULL if full else Mode.DIFF
-    jobs = session.runner.project().jobs
+    if watch:
+        _watch(session, runner, job, mode, parse_duration(interval), count)
+        return
+    jobs = runner.project().jobs
     names = run_order(jobs, job) if chain and job in jobs else [job]
     docs = []
     for name in names:
-        doc = execute(session, session.runner, name, mode, dry_run=dry_run)
+        doc = execute(session, runner, name, mode, dry_run=dry_run)
         docs.append(doc)
         if not as_json:
             render_run(session.out, doc)
@@ -156,7 +167,9 @@ def parse_duration(text: str) -> float:
     return seconds
 
 
-def _watch(session: Session, job: str, mode: Mode, seconds: float, count: int | None) -> None:
+def _watch(
+    session: Session, runner: LocalRunner, job: str, mode: Mode, seconds: float, count: int | None
+) -> None:
     """Run ``job`` every ``seconds`` until Ctrl-C (or ``count`` runs); one line per run."""
     done = 0
     worst = EXIT_OK
@@ -165,7 +178,7 @@ def _watch(session: Session, job: str, mode: Mode, seconds: float, count: int | 
             time.sleep(seconds)
         stamp = f"{datetime.now(UTC):%H:%M:%S}"
         try:
-            doc = execute(session, session.runner, job, mode)
+            doc = execute(session, runner, job, mode)
         except JobLocked as exc:
             session.note(f"{stamp} skipped {job}: {exc}")
             done += 1

@@ -10,7 +10,7 @@ from pimsync.connectors.base import (
     StagedDestination,
     Window,
 )
-from pimsync.jobs._engine import JobEngine, content_hash
+from pimsync.jobs._engine import JobEngine, StreamWindow, content_hash
 from pimsync.jobs._pair import PairEngine, PairSpec, Side
 from pimsync.jobs._report import RunObserver, RunReport, RunStatus, SilentObserver, StreamCounts
 from pimsync.jobs._spec import DeletionPolicy, JobSpec, Mode, StreamSpec
@@ -36,6 +36,7 @@ __all__ = [
     "StagedDestination",
     "StreamCounts",
     "StreamSpec",
+    "StreamWindow",
     "Window",
     "content_hash",
 ]

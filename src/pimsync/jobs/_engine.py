@@ -16,18 +16,27 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
 from concurrent.futures import Future
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from itertools import islice
 from typing import Any
 
 from sqlalchemy import Engine, delete
 
-from pimsync.connectors.base import Change, ItemResult, Op, SourceRecord, StagedDestination
-from pimsync.errors import JobLocked, PimsyncError, RejectedRecord
+from pimsync.connectors.base import (
+    Change,
+    ItemResult,
+    Op,
+    SourceRecord,
+    StagedDestination,
+    Window,
+)
+from pimsync.connectors.readahead import read_ahead
+from pimsync.errors import ConfigError, JobLocked, PimsyncError, RejectedRecord
 from pimsync.jobs._pipeline import Loader, frozen_heap, prefetch_pages
 from pimsync.jobs._report import RunObserver, RunReport, RunStatus, SilentObserver, StreamCounts
 from pimsync.jobs._spec import DeletionPolicy, JobSpec, Mode, StreamSpec
@@ -99,6 +108,23 @@ class _Staging:
         self.watermarks.clear()
 
 
+@dataclass(frozen=True, slots=True)
+class StreamWindow:
+    """What every part of one stream of a run reads, as plain data that tasks on other
+    threads or machines can be handed: whether the run is full, changes since when, the
+    source time it started at (the next watermark), its partitions, and the keys of
+    records whose last attempt failed (read again by themselves, left out of partitions).
+    """
+
+    stream: str
+    full: bool
+    since: datetime | None
+    started: datetime
+    partitions: tuple[Hashable | None, ...]
+    retry_keys: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
 def _batched(records: Iterator[SourceRecord[Any]], size: int) -> Iterator[list[SourceRecord[Any]]]:
     while batch := list(islice(records, size)):
         yield batch
@@ -118,32 +144,8 @@ class JobEngine:
         ``failed`` and its error; :class:`JobLocked` is raised when another run of the
         job holds the lock. Anything else propagates after the run is marked.
         """
-        mode = spec.mode or mode
-        with self._db.begin() as conn:
-            run_id = _runs.start_run(conn, spec.name, mode.value, dry_run)
-        locks = [JobLock(self._db, spec.name, run_id, spec.lock_ttl)]
-        if spec.exclusive_group is not None:
-            group = f"group:{spec.exclusive_group}"
-            locks.append(JobLock(self._db, group, run_id, spec.lock_ttl, job=spec.name))
-        taken: list[JobLock] = []
-        try:
-            for lock in locks:
-                lock.acquire()
-                taken.append(lock)
-        except JobLocked:
-            for lock in taken:
-                lock.release()
-            with self._db.begin() as conn:
-                conn.execute(delete(runs).where(runs.c.id == run_id))
-            raise
-        report = RunReport(
-            run_id=run_id,
-            job=spec.name,
-            mode=mode.value,
-            dry_run=dry_run,
-            started_at=datetime.now(UTC),
-            notes=list(spec.notes),
-        )
+        report, taken = self._open(spec, mode, dry_run)
+        run_id, mode = report.run_id, Mode(report.mode)  # the job's own mode wins
         staging = _Staging()
         try:
             with frozen_heap():
@@ -174,6 +176,121 @@ class JobEngine:
                 lock.release()
         self._finish(report)
         return report
+
+    def _open(self, spec: JobSpec, mode: Mode, dry_run: bool) -> tuple[RunReport, list[JobLock]]:
+        """Store a new run of ``spec`` and take its locks; :class:`JobLocked` if taken."""
+        mode = spec.mode or mode
+        with self._db.begin() as conn:
+            run_id = _runs.start_run(conn, spec.name, mode.value, dry_run)
+        locks = [JobLock(self._db, spec.name, run_id, spec.lock_ttl)]
+        if spec.exclusive_group is not None:
+            group = f"group:{spec.exclusive_group}"
+            locks.append(JobLock(self._db, group, run_id, spec.lock_ttl, job=spec.name))
+        taken: list[JobLock] = []
+        try:
+            for lock in locks:
+                lock.acquire()
+                taken.append(lock)
+        except JobLocked:
+            for lock in taken:
+                lock.release()
+            with self._db.begin() as conn:
+                conn.execute(delete(runs).where(runs.c.id == run_id))
+            raise
+        report = RunReport(
+            run_id=run_id,
+            job=spec.name,
+            mode=mode.value,
+            dry_run=dry_run,
+            started_at=datetime.now(UTC),
+            notes=list(spec.notes),
+        )
+        return report, taken
+
+    # -- the partition-level API: a run whose parts other workers run -----------------
+
+    @staticmethod
+    def partitionable(spec: JobSpec) -> bool:
+        """Whether ``spec`` can run part by part: not if a destination only stages its
+        records, since what waits for their delivery lives in one process's memory."""
+        return not any(isinstance(s.destination, StagedDestination) for s in spec.streams)
+
+    @contextmanager
+    def held_run(
+        self, spec: JobSpec, mode: Mode = Mode.DIFF, *, dry_run: bool = False
+    ) -> Iterator[RunReport]:
+        """A run of ``spec`` whose streams are run part by part by the caller (with
+        :meth:`plan_stream`, :meth:`run_partition`, :meth:`run_retries` and
+        :meth:`close_stream`, in any process sharing this state store).
+
+        The run is stored and its locks are held (with their heartbeat, in this process)
+        for the block. The caller adds each part's counts to the yielded report. A
+        :class:`PimsyncError` out of the block marks the run failed and is not raised
+        (as :meth:`run` returns a failed report); anything else marks it interrupted and
+        propagates. Raises :class:`JobLocked` when another run holds the lock.
+        """
+        if not self.partitionable(spec):
+            raise ConfigError(f"job {spec.name!r} stages its records and runs only as a whole")
+        report, taken = self._open(spec, mode, dry_run)
+        try:
+            # Parts run in this process then skip frozen_heap's collection (see run_partition).
+            with frozen_heap():
+                yield report
+            report.status = RunStatus.PARTIAL if report.totals().rejected else RunStatus.SUCCEEDED
+        except PimsyncError as exc:
+            report.status = RunStatus.FAILED
+            report.error = str(exc)
+            log.error("run %s of %s failed: %s", report.run_id, spec.name, exc)
+        except BaseException as exc:
+            report.status = RunStatus.INTERRUPTED
+            report.error = f"{type(exc).__name__}: {exc}"
+            self._finish(report)
+            raise
+        finally:
+            for lock in reversed(taken):
+                lock.release()
+        self._finish(report)
+
+    def plan_stream(self, spec: JobSpec, stream: str, report: RunReport) -> StreamWindow:
+        """What every part of ``stream`` reads in the run of ``report``: worked out once,
+        before any part runs, so that all parts read from the same ``since`` and the
+        watermark is the source time before the first read."""
+        return self._stream_run(spec, stream, report).plan()
+
+    def run_partition(
+        self, spec: JobSpec, window: StreamWindow, partition: Hashable | None, report: RunReport
+    ) -> None:
+        """Extract, diff, load and commit one partition of ``window``; counts go into
+        ``report.streams``. Hashes and xrefs are committed per batch, so running the same
+        partition again (after a crash) re-sends only what was not committed."""
+        self._stream_run(spec, window.stream, report, window).run_partition(window, partition)
+
+    def run_retries(self, spec: JobSpec, window: StreamWindow, report: RunReport) -> None:
+        """Read again and send the records whose last attempt failed (``window.retry_keys``)."""
+        self._stream_run(spec, window.stream, report, window).run_retries(window)
+
+    def close_stream(self, spec: JobSpec, window: StreamWindow, report: RunReport) -> None:
+        """After every part of ``window`` succeeded: reconcile deletions (full runs) and
+        advance the stream's watermark to ``window.started``."""
+        self._stream_run(spec, window.stream, report, window).close(window)
+
+    def _stream_run(
+        self,
+        spec: JobSpec,
+        name: str,
+        report: RunReport,
+        window: StreamWindow | None = None,
+    ) -> _StreamRun:
+        streams = {s.name: s for s in spec.streams}
+        if name not in streams:
+            raise ConfigError(f"job {spec.name!r} has no stream {name!r}")
+        mode = Mode(report.mode)
+        run = _StreamRun(
+            self._db, spec, streams[name], mode, report.dry_run, report, self._observer, _Staging()
+        )
+        if window is not None:
+            run.full = window.full
+        return run
 
     def _deliver(self, staging: _Staging, report: RunReport, dry_run: bool) -> None:
         """Deliver what staged destinations hold, then commit what waited for it."""
@@ -233,33 +350,16 @@ class _StreamRun:
 
     def run(self) -> None:
         self.observer.stream_started(self.stream.name)
-        with self.db.connect() as conn:
-            watermark = _sync.get_watermark(conn, self.state, self.stream.name)
-            retry_keys = [] if self.full else _sync.pending_failures(conn, self.scope)
-        if watermark is None and not self.full:
-            self.full = True
-            self.report.notes.append(f"{self.stream.name}: no watermark yet, ran as a full run")
-        since = None if self.full or watermark is None else watermark - self.job.overlap
-        started = self.stream.source.clock()
+        since, retry_keys, started = self._window()
         loader: Loader[_Batch] = Loader(self.job.load_concurrency, self._committed)
         try:
-            retried = set(retry_keys)
             if retry_keys:
                 for batch in _batched(self.stream.source.read(retry_keys), self.batch_size):
                     self._process(batch, loader)
             pages: Generator[Sequence[SourceRecord[Any]], None, None] = prefetch_pages(
                 self.stream.source, since, self.job.extract_concurrency
             )
-            buffer: list[SourceRecord[Any]] = []
-            # closing(): an error here must stop the reader threads at once.
-            with closing(pages):
-                for page in pages:
-                    buffer.extend(r for r in page if r.key not in retried)
-                    while len(buffer) >= self.batch_size:
-                        self._process(buffer[: self.batch_size], loader)
-                        del buffer[: self.batch_size]
-            if buffer:
-                self._process(buffer, loader)
+            self._consume(pages, set(retry_keys), loader)
             if self.full:
                 self._reconcile(loader)
             loader.drain()
@@ -268,13 +368,94 @@ class _StreamRun:
             raise
         finally:
             loader.close()
+        self._advance(started)
+        self.observer.stream_finished(self.stream.name, self.counts)
+
+    def _window(self) -> tuple[datetime | None, list[str], datetime]:
+        """Read changes since when, which failed records to retry, and the next watermark."""
+        with self.db.connect() as conn:
+            watermark = _sync.get_watermark(conn, self.state, self.stream.name)
+            retry_keys = [] if self.full else _sync.pending_failures(conn, self.scope)
+        if watermark is None and not self.full:
+            self.full = True
+            self.report.notes.append(f"{self.stream.name}: no watermark yet, ran as a full run")
+        since = None if self.full or watermark is None else watermark - self.job.overlap
+        return since, retry_keys, self.stream.source.clock()
+
+    def _consume(
+        self,
+        pages: Generator[Sequence[SourceRecord[Any]], None, None],
+        retried: set[str],
+        loader: Loader[_Batch],
+    ) -> None:
+        """Diff and send ``pages`` in batches, leaving out the ``retried`` keys."""
+        buffer: list[SourceRecord[Any]] = []
+        # closing(): an error here must stop the reader threads at once.
+        with closing(pages):
+            for page in pages:
+                buffer.extend(r for r in page if r.key not in retried)
+                while len(buffer) >= self.batch_size:
+                    self._process(buffer[: self.batch_size], loader)
+                    del buffer[: self.batch_size]
+        if buffer:
+            self._process(buffer, loader)
+
+    def _advance(self, started: datetime) -> None:
+        """Store ``started`` as the stream's watermark (staged: once delivered)."""
         if self.staged:
             self.staging.watermarks.append((self.state, self.stream.name, started))
         elif not self.dry_run:
             with self.db.begin() as conn:
                 _sync.set_watermark(conn, self.state, self.stream.name, started, self.report.run_id)
         self.report.watermarks[self.stream.name] = started.isoformat()
-        self.observer.stream_finished(self.stream.name, self.counts)
+
+    # -- the stream in parts (JobEngine's partition-level API) ------------------------
+
+    def plan(self) -> StreamWindow:
+        notes = len(self.report.notes)
+        since, retry_keys, started = self._window()
+        partitions = tuple(self.stream.source.partitions(since))
+        return StreamWindow(
+            self.stream.name,
+            self.full,
+            since,
+            started,
+            partitions,
+            tuple(retry_keys),
+            tuple(self.report.notes[notes:]),
+        )
+
+    def run_partition(self, window: StreamWindow, partition: Hashable | None) -> None:
+        source = self.stream.source
+        readers = [partial(source.extract, Window(since=window.since, partition=partition))]
+        # One reader thread: the next pages are read while this one is diffed and loaded.
+        pages = read_ahead(readers, threads=1, depth=2 * self.job.extract_concurrency)
+        with frozen_heap():
+            self._loading(lambda loader: self._consume(pages, set(window.retry_keys), loader))
+
+    def run_retries(self, window: StreamWindow) -> None:
+        def send(loader: Loader[_Batch]) -> None:
+            for batch in _batched(self.stream.source.read(window.retry_keys), self.batch_size):
+                self._process(batch, loader)
+
+        self._loading(send)
+
+    def close(self, window: StreamWindow) -> None:
+        if window.full:
+            self._loading(self._reconcile)
+        self._advance(window.started)
+
+    def _loading(self, work: Callable[[Loader[_Batch]], None]) -> None:
+        """Run ``work`` with a loader; every batch it sends is loaded and committed."""
+        loader: Loader[_Batch] = Loader(self.job.load_concurrency, self._committed)
+        try:
+            work(loader)
+            loader.drain()
+        except BaseException:
+            loader.abandon()
+            raise
+        finally:
+            loader.close()
 
     # -- diff --------------------------------------------------------------------------
 

@@ -1,0 +1,2 @@
+-- The Prefect server's own database, next to pimsync's state store (database "pimsync").
+CREATE DATABASE prefect OWNER pimsync;

@@ -119,7 +119,8 @@ def fill(runner: LocalRunner, products: int, runs: int) -> int:
             last = _runs.start_run(conn, job, "diff", n % 50 == 0)
             rejected = 3 if n % 10 == 0 else 0
             status = "failed" if n % 97 == 0 else ("partial" if rejected else "succeeded")
-            counts = {"extracted": 120, "updated": 100, "unchanged": 17, "rejected": rejected}
+            one = {"extracted": 120, "updated": 100, "unchanged": 17, "rejected": rejected}
+            counts = {"streams": {"products": one}, "watermarks": {}, "notes": []}
             _runs.finish_run(
                 conn, last, status, counts, "Oro answered 503" if status == "failed" else None
             )

@@ -37,9 +37,11 @@ def _project(tmp_path: Path) -> ProjectConfig:
 
 
 def _run(hub: Hub, job: str, status: str, counts: dict[str, int], error: str | None = None) -> int:
+    """A finished run with ``counts`` in its one stream, stored as the engine stores them."""
+    stored = {"streams": {"products": counts}, "watermarks": {}, "notes": []}
     with hub.runner.db.begin() as conn:
         run_id = _runs.start_run(conn, job, "diff", False)
-        _runs.finish_run(conn, run_id, status, counts, error)
+        _runs.finish_run(conn, run_id, status, stored, error)
     return run_id
 
 

@@ -79,6 +79,12 @@ class Dashboard:
 _RANK = {"failed": 3, "partial": 2, "running": 1}
 
 
+def _rejected(run: RunRow) -> int:
+    """Records the run refused, over its streams (``runs.counts`` holds them per stream)."""
+    streams = run.counts.get("streams") or {}
+    return sum(int(c.get("rejected", 0) or 0) for c in streams.values())
+
+
 def _health(
     name: str, kind: str, project: ProjectConfig, last: dict[str, RunRow]
 ) -> ConnectionHealth:
@@ -94,7 +100,7 @@ def _health(
         detail = f"{worst.job}: {worst.error or 'failed'}"
         return ConnectionHealth(name, kind, "failing", detail, worst, jobs)
     if worst.status == "partial":
-        rejected = int(worst.counts.get("rejected", 0) or 0)
+        rejected = _rejected(worst)
         detail = f"{worst.job}: {rejected} record(s) refused"
         return ConnectionHealth(name, kind, "partial", detail, worst, jobs)
     if worst.status == "running":
@@ -123,7 +129,7 @@ def dashboard_view(conn: Connection, project: ProjectConfig, now: datetime) -> D
                 Attention(name, f"last run failed: {run.error or 'no message'}", run.id, "error")
             )
         elif run is not None and run.status == "partial":
-            rejected = int(run.counts.get("rejected", 0) or 0)
+            rejected = _rejected(run)
             view.attention.append(Attention(name, f"last run refused {rejected} record(s)", run.id))
         parked = failed.get(name, {}).get("parked", 0)
         if parked:

@@ -2,7 +2,8 @@
 
 A :class:`CatalogSpec` holds Akeneo-style product selection criteria and value filters.
 
-* :func:`validate` / :func:`check` — the spec against the PIM's structure.
+* :func:`validate` / :func:`check` — the spec against the PIM's structure
+  (:func:`criterion_problems`, :func:`value_filter_problems`: by line, for an editor).
 * :func:`matches` — evaluate the criteria on a product, locally.
 * :func:`push_down` — the part Akeneo's ``search`` can run, and the residual criteria.
 * :func:`filter_values` / :func:`filter_product` — apply the value filters.
@@ -21,6 +22,7 @@ from pimsync.catalogs._permissions import (
     PermittedTrees,
     PermittedValues,
     check_permissions,
+    permission_problems,
     tree_criterion,
 )
 from pimsync.catalogs._pushdown import push_down
@@ -32,7 +34,7 @@ from pimsync.catalogs._spec import (
     Operator,
     ValueFilters,
 )
-from pimsync.catalogs._validate import check, validate
+from pimsync.catalogs._validate import check, criterion_problems, validate, value_filter_problems
 from pimsync.catalogs._values import filter_product, filter_values
 
 __all__ = [
@@ -51,10 +53,13 @@ __all__ = [
     "check_permissions",
     "completeness",
     "criterion_matches",
+    "criterion_problems",
     "filter_product",
     "filter_values",
     "matches",
+    "permission_problems",
     "push_down",
     "tree_criterion",
     "validate",
+    "value_filter_problems",
 ]

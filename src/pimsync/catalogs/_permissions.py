@@ -25,6 +25,7 @@ __all__ = [
     "PermittedTrees",
     "PermittedValues",
     "check_permissions",
+    "permission_problems",
     "tree_criterion",
 ]
 
@@ -52,27 +53,38 @@ def check_permissions(
     """Raise :class:`ConfigError` naming every tree (root category), enabled locale or
     attribute group (among ``attribute_groups``, Akeneo's) that ``permissions`` names and
     Akeneo lacks."""
-    problems: list[str] = []
-    roots = {code for code, parent in metadata.categories.items() if parent is None}
-    problems += [
-        f"unknown category tree {code!r}"
-        + (" (a category, but not the root of a tree)" if code in metadata.categories else "")
-        for code in permissions.category_trees or ()
-        if code not in roots
-    ]
-    problems += [
-        f"unknown or disabled locale {code!r}"
-        for code in permissions.locales or ()
-        if code not in metadata.locales
-    ]
-    groups = set(attribute_groups)
-    problems += [
-        f"unknown attribute group {code!r}"
-        for code in permissions.attribute_groups or ()
-        if code not in groups
-    ]
+    problems = permission_problems(permissions, metadata, attribute_groups)
     if problems:
-        raise ConfigError("; ".join(problems))
+        raise ConfigError("; ".join(m for found in problems.values() for m in found))
+
+
+def permission_problems(
+    permissions: Permissions, metadata: AkeneoMetadata, attribute_groups: Iterable[str] = ()
+) -> dict[str, list[str]]:
+    """What :func:`check_permissions` refuses, by dimension (``category_trees``,
+    ``locales``, ``attribute_groups``), so a form can show each problem at its field; a
+    dimension without problem is left out."""
+    roots = {code for code, parent in metadata.categories.items() if parent is None}
+    groups = set(attribute_groups)
+    found = {
+        "category_trees": [
+            f"unknown category tree {code!r}"
+            + (" (a category, but not the root of a tree)" if code in metadata.categories else "")
+            for code in permissions.category_trees or ()
+            if code not in roots
+        ],
+        "locales": [
+            f"unknown or disabled locale {code!r}"
+            for code in permissions.locales or ()
+            if code not in metadata.locales
+        ],
+        "attribute_groups": [
+            f"unknown attribute group {code!r}"
+            for code in permissions.attribute_groups or ()
+            if code not in groups
+        ],
+    }
+    return {dimension: messages for dimension, messages in found.items() if messages}
 
 
 def tree_criterion(permissions: Permissions, metadata: AkeneoMetadata) -> Criterion | None:

@@ -16,11 +16,12 @@ from pimsync.catalogs._spec import (
     SYSTEM_FIELDS,
     CatalogSpec,
     Criterion,
+    ValueFilters,
 )
 from pimsync.errors import ConfigError
 from pimsync.mapping import AkeneoAttribute, AkeneoMetadata
 
-__all__ = ["check", "validate"]
+__all__ = ["check", "criterion_problems", "validate", "value_filter_problems"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # System field → (the metadata mapping listing its codes, what one code is called).
@@ -32,7 +33,7 @@ def validate(spec: CatalogSpec, metadata: AkeneoMetadata) -> list[str]:
     problems: list[str] = []
     for number, criterion in enumerate(spec.criteria, start=1):
         name = f"criterion {number} ({criterion.describe()})"
-        problems.extend(f"{name}: {problem}" for problem in _criterion(criterion, metadata))
+        problems.extend(f"{name}: {problem}" for problem in criterion_problems(criterion, metadata))
     problems.extend(_value_filters(spec, metadata))
     return problems
 
@@ -44,7 +45,25 @@ def check(spec: CatalogSpec, metadata: AkeneoMetadata) -> None:
         raise ConfigError("invalid catalog: " + "; ".join(problems))
 
 
-def _criterion(criterion: Criterion, metadata: AkeneoMetadata) -> list[str]:
+def value_filter_problems(filters: ValueFilters, metadata: AkeneoMetadata) -> dict[str, list[str]]:
+    """Unknown codes in the value filters, by filter (``channels``, ``locales``,
+    ``currencies``); a filter without problems is left out."""
+    checks = (
+        ("channels", "channel", filters.channels, metadata.channels),
+        ("locales", "locale", filters.locales, metadata.locales),
+        ("currencies", "currency", filters.currencies, metadata.currencies),
+    )
+    found: dict[str, list[str]] = {}
+    for key, what, codes, known in checks:
+        unknown = [f"unknown {what} {code!r}" for code in codes if known and code not in known]
+        if unknown:
+            found[key] = unknown
+    return found
+
+
+def criterion_problems(criterion: Criterion, metadata: AkeneoMetadata) -> list[str]:
+    """The problems of one criterion, without the criterion's name (an editor shows them
+    next to the criterion's line)."""
     if criterion.field in SYSTEM_FIELDS:
         kind = criterion.field
         attribute = None
@@ -178,15 +197,5 @@ def _dates(operator: str, value: Any) -> list[str]:
 
 
 def _value_filters(spec: CatalogSpec, metadata: AkeneoMetadata) -> list[str]:
-    checks = (
-        ("channel", spec.value_filters.channels, metadata.channels),
-        ("locale", spec.value_filters.locales, metadata.locales),
-        ("currency", spec.value_filters.currencies, metadata.currencies),
-    )
-    return [
-        f"value filters: unknown {what} {code!r}"
-        for what, codes, known in checks
-        if known
-        for code in codes
-        if code not in known
-    ]
+    problems = value_filter_problems(spec.value_filters, metadata)
+    return [f"value filters: {problem}" for found in problems.values() for problem in found]

@@ -19,18 +19,11 @@ from pimsync.catalogs import Criterion, ValueFilters
 from pimsync.cli._exit import EXIT_OK, fail
 from pimsync.cli._session import Session, command_group, session_of
 from pimsync.config import CatalogConfig, ProjectConfig
-from pimsync.config._stored import remove_catalog, save_catalog
-from pimsync.connectors.akeneo import AkeneoAppCatalogs, AkeneoAppClient, AkeneoCatalog
+from pimsync.config._stored import remove_catalog
+from pimsync.connectors.akeneo import AkeneoAppCatalogs, AkeneoAppClient
 from pimsync.connectors.akeneo import connect as connect_akeneo
 from pimsync.errors import ConfigError
-from pimsync.runners._oro import (
-    OroJobOptions,
-    catalog_attributes,
-    catalog_selection,
-    destination_permissions,
-    read_akeneo_metadata,
-)
-from pimsync.runners.flows import get_flow
+from pimsync.hub_catalogs import catalog_jobs, find_catalog, preview_catalog, store_catalog
 
 catalogs_app = command_group("Hub catalogs: which products and values a destination receives.")
 
@@ -40,16 +33,6 @@ _CRITERION_HELP = (
     "(all must hold)."
 )
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The catalog.")]
-
-
-def _catalog(project: ProjectConfig, name: str) -> CatalogConfig:
-    catalog = project.catalogs.get(name)
-    if catalog is None:
-        known = (
-            ", ".join(sorted(project.catalogs)) or "none; add one with `pimsync catalogs create`"
-        )
-        raise ConfigError(f"unknown catalog {name!r} (known: {known})")
-    return catalog
 
 
 def _criteria(texts: list[str]) -> list[Criterion]:
@@ -67,31 +50,10 @@ def _criteria(texts: list[str]) -> list[Criterion]:
     return found
 
 
-def _users(project: ProjectConfig, name: str) -> list[str]:
-    """The jobs whose options name catalog ``name``."""
-    return sorted(n for n, job in project.jobs.items() if job.options.get("catalog") == name)
-
-
 def _store(session: Session, project: ProjectConfig, name: str, data: dict[str, Any]) -> None:
     """Validate catalog ``name`` within ``project`` and store it."""
-    try:
-        catalog = CatalogConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError.from_validation(exc, f"catalog {name!r}") from None
-    if catalog.destination not in project.connections:
-        known = ", ".join(sorted(project.connections)) or "none"
-        raise ConfigError(
-            f"catalog {name!r}: destination connection {catalog.destination!r} is not defined "
-            f"(known: {known})"
-        )
-    for job in _users(project, name):
-        if project.jobs[job].destination != catalog.destination:
-            raise ConfigError(
-                f"catalog {name!r}: job {job!r} uses it and writes to "
-                f"{project.jobs[job].destination!r}, not {catalog.destination!r}"
-            )
     with session.write() as conn:
-        save_catalog(conn, name, catalog)
+        store_catalog(conn, project, name, data)
 
 
 def _filters(
@@ -140,7 +102,7 @@ def catalogs_list(
     """The catalogs: destination, enabled or not, criteria, the jobs that use them."""
     session = session_of(ctx)
     project = session.runner.project()
-    rows = [_describe(n, c, _users(project, n)) for n, c in sorted(project.catalogs.items())]
+    rows = [_describe(n, c, catalog_jobs(project, n)) for n, c in sorted(project.catalogs.items())]
     if as_json:
         session.emit_json(rows)
         return
@@ -170,7 +132,7 @@ def catalogs_show(
     """One catalog: its destination, status, criteria (numbered) and value filters."""
     session = session_of(ctx)
     project = session.runner.project()
-    row = _describe(name, _catalog(project, name), _users(project, name))
+    row = _describe(name, find_catalog(project, name), catalog_jobs(project, name))
     if as_json:
         session.emit_json(row)
         return
@@ -261,7 +223,7 @@ def catalogs_edit(
     """
     session = session_of(ctx)
     project = session.runner.project()
-    catalog = _catalog(project, name)
+    catalog = find_catalog(project, name)
     criteria = [] if clear else list(catalog.criteria)
     for number in sorted(set(remove or []), reverse=True):
         if not 1 <= number <= len(catalog.criteria):
@@ -285,13 +247,13 @@ def catalogs_edit(
 def _switch(ctx: typer.Context, name: str, enabled: bool) -> None:
     session = session_of(ctx)
     project = session.runner.project()
-    catalog = _catalog(project, name)
+    catalog = find_catalog(project, name)
     word = "enabled" if enabled else "disabled"
     if catalog.enabled == enabled:
         session.say(f"catalog {name} was already {word}")
         return
     _store(session, project, name, {**catalog.model_dump(), "enabled": enabled})
-    jobs = _users(project, name)
+    jobs = catalog_jobs(project, name)
     effect = (
         f"; job(s) {', '.join(jobs)} {'send its products' if enabled else 'send nothing'}"
         if jobs
@@ -321,46 +283,6 @@ def catalogs_remove(ctx: typer.Context, name: NameArg) -> None:
     session.say(f"removed catalog {name}")
 
 
-def _preview_source(
-    project: ProjectConfig, name: str, catalog: CatalogConfig, source: str | None
-) -> tuple[str, OroJobOptions | None]:
-    """The Akeneo connection to read and the options of the job using the catalog."""
-    jobs = {
-        n: job
-        for n, job in project.jobs.items()
-        if job.destination == catalog.destination
-        and (source is None or job.source == source)
-        and project.connections.get(job.source) is not None
-        and project.connections[job.source].kind == "akeneo"
-    }
-    using = {n: j for n, j in jobs.items() if j.options.get("catalog") == name}
-    chosen = using or jobs
-    options: OroJobOptions | None = None
-    if len(using) == 1:
-        job_name, job = next(iter(using.items()))
-        parsed = get_flow(job.flow).parse_options(job_name, job.options)
-        options = parsed if isinstance(parsed, OroJobOptions) else None
-    if source is not None:
-        if source not in project.connections:
-            known = ", ".join(sorted(project.connections)) or "none"
-            raise ConfigError(f"unknown connection {source!r} (known: {known})")
-        if project.connections[source].kind != "akeneo":
-            raise ConfigError(f"connection {source!r} is not an akeneo connection")
-        return source, options
-    sources = sorted({job.source for job in chosen.values()})
-    if not sources:
-        raise ConfigError(
-            f"catalog {name!r}: no job reads Akeneo into {catalog.destination!r}; "
-            "name the Akeneo connection with --source CONN"
-        )
-    if len(sources) > 1:
-        raise ConfigError(
-            f"catalog {name!r}: jobs into {catalog.destination!r} read {', '.join(sources)}; "
-            "choose one with --source CONN"
-        )
-    return sources[0], options
-
-
 @catalogs_app.command("preview")
 def catalogs_preview(
     ctx: typer.Context,
@@ -387,42 +309,18 @@ def catalogs_preview(
     session = session_of(ctx)
     runner = session.runner
     project = runner.project()
-    catalog = _catalog(project, name)
-    source_name, options = _preview_source(project, name, catalog, source)
-    endpoint = runner.endpoint(project, source_name, "source")
-    spec = catalog.spec()
-    selected: list[str] = []
-    transferred = 0
+    catalog = find_catalog(project, name)
+    preview = preview_catalog(runner, project, name, catalog, source=source)
+    source_name, selected = preview.source, list(preview.skus)
+    transferred, checked_locally = preview.transferred, preview.checked_locally
     permissions = project.permissions.get(catalog.destination)
-    with connect_akeneo(endpoint.settings, endpoint.secrets) as akeneo:
-        reader = AkeneoCatalog(akeneo)
-        metadata = read_akeneo_metadata(reader, catalog_attributes(spec))
-        trees = None
-        if permissions is not None:
-            trees, _ = destination_permissions(permissions, reader, metadata, catalog.destination)
-        selection = catalog_selection(
-            spec,
-            metadata,
-            families=options.families if options else (),
-            enabled_only=options.enabled_only if options else False,
-            name=name,
-            also=() if trees is None else (trees.criterion,),
-        )
-        for page in reader.products(selection.search):
-            for record in page:
-                if record.data is None:
-                    continue
-                transferred += 1
-                permitted = trees is None or trees.product(record.data)
-                if permitted and selection.select(record.data):
-                    selected.append(record.data.identifier or record.data.uuid or record.key)
     result = {
         "catalog": name,
         "enabled": catalog.enabled,
         "source": source_name,
         "selected": len(selected),
         "transferred": transferred,
-        "checked_locally": len(selection.residual),
+        "checked_locally": checked_locally,
         "permissions": permissions is not None,
         "skus": selected[:limit],
     }
@@ -436,7 +334,7 @@ def catalogs_preview(
         session.say(f"within the permissions of {catalog.destination} (pimsync permissions show)")
     session.say(
         f"transferred from Akeneo: {transferred}, selected {len(selected)} "
-        f"({len(selection.residual)} criteria checked by pimsync)"
+        f"({checked_locally} criteria checked by pimsync)"
     )
     if limit and selected:
         session.say(f"first {min(limit, len(selected))}: {', '.join(selected[:limit])}")

@@ -9,12 +9,12 @@ import typer
 from pimsync.cli._exit import EXIT_FAILED, EXIT_OK
 from pimsync.cli._oro import job_endpoints, job_options
 from pimsync.cli._session import command_group, session_of
-from pimsync.connectors.akeneo import AkeneoCatalog, ProductSearch
+from pimsync.connectors.akeneo import AkeneoCatalog
 from pimsync.connectors.akeneo import connect as connect_akeneo
 from pimsync.connectors.oro import connect as connect_oro
-from pimsync.errors import ConfigError, RejectedRecord
+from pimsync.errors import RejectedRecord
+from pimsync.hub_mappings import find_record
 from pimsync.mapping import preview
-from pimsync.model import Product, ProductModel
 from pimsync.runners._oro import build_mapper
 
 mapping_app = command_group("Mappings: check what a job would write.")
@@ -41,7 +41,7 @@ def mapping_preview(
         connect_oro(destination.settings, destination.secrets) as oro,
     ):
         mapper = build_mapper(akeneo, oro, options, job)
-        record = _find(AkeneoCatalog(akeneo), sku)
+        record = find_record(AkeneoCatalog(akeneo), sku)
     for warning in mapper.report.warnings:
         session.note(f"warning: {warning}")
     try:
@@ -50,15 +50,3 @@ def mapping_preview(
         typer.echo(f"error: {sku} would be rejected: {exc}", err=True)
         return EXIT_FAILED
     return EXIT_OK
-
-
-def _find(catalog: AkeneoCatalog, sku: str) -> Product | ProductModel:
-    for page in catalog.products(ProductSearch(identifiers=(sku,))):
-        for record in page:
-            if record.data is not None:
-                return record.data
-    for models in catalog.product_models():
-        for model in models:
-            if model.data is not None and model.data.code == sku:
-                return model.data
-    raise ConfigError(f"no product or product model {sku!r} in Akeneo")

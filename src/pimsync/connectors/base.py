@@ -140,3 +140,39 @@ class StagedDestination(Destination, Protocol):
     def discard(self) -> None:
         """Drop what was staged (the run failed or was a dry run)."""
         ...
+
+
+@runtime_checkable
+class InspectableDestination(Protocol):
+    """A destination that can show, field by field, what a write would change: it names
+    the fields of a payload it would send and reads those fields back as it holds them.
+
+    Optional: a dry run's diff view uses it to show field-level changes; a destination
+    without it shows only which records would be created, updated or deleted.
+    """
+
+    def planned_fields(self, payload: Any) -> dict[str, Any]:
+        """``payload`` as ``field → value``, in the terms :meth:`held_fields` reads back.
+
+        Raises :class:`ValueError` when the payload is not one this destination takes.
+        """
+        ...
+
+    def held_fields(self, payloads: Sequence[Any]) -> dict[str, dict[str, Any]]:
+        """For each payload's record that the destination holds now: its natural key (as
+        :meth:`record_key` gives it) → the same fields as it holds them. A few dozen
+        payloads at a time; records it does not hold are left out.
+
+        Raises :class:`~pimsync.errors.FatalDestinationError` when it cannot read them.
+        """
+        ...
+
+    def record_key(self, payload: Any) -> str:
+        """The destination's natural key of ``payload``'s record (a SKU, say), as
+        :meth:`held_fields` answers it."""
+        ...
+
+    def unchecked_fields(self) -> Sequence[str]:
+        """What a write also changes but these fields leave out (say, prices), to be
+        shown as not compared rather than as unchanged."""
+        ...

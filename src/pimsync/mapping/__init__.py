@@ -21,7 +21,7 @@ from ._metadata import (
     option_id,
 )
 from ._plan import Problem, Report, validate
-from ._preview import preview
+from ._preview import preview, preview_rows
 
 __all__ = [
     "AkeneoAttribute",
@@ -40,6 +40,7 @@ __all__ = [
     "VariantAxes",
     "option_id",
     "preview",
+    "preview_rows",
     "slugify",
     "validate",
 ]

@@ -11,7 +11,7 @@ from pimsync.model import Product, ProductModel
 
 from ._mapper import Mapper
 
-__all__ = ["preview"]
+__all__ = ["preview", "preview_rows"]
 
 _WIDTH = 24
 
@@ -30,6 +30,22 @@ def _render(value: Any) -> str:
 
 def preview(mapper: Mapper, record: Product | ProductModel) -> str:
     """Each Oro field of ``record`` mapped, its value and its Akeneo source, one per line.
+
+    Raises :class:`~pimsync.errors.RejectedRecord` when the record cannot be mapped.
+    """
+    sku, rows = preview_rows(mapper, record)
+    lines = [f"Oro product {sku}"]
+    for name, shown, source in rows:
+        line = f"  {name:<{_WIDTH}} {shown}"
+        lines.append(f"{line}    ← {source}" if source else line)
+    return "\n".join(lines)
+
+
+def preview_rows(
+    mapper: Mapper, record: Product | ProductModel
+) -> tuple[str, list[tuple[str, str, str]]]:
+    """The Oro SKU of ``record`` and its fields as (name, rendered value, Akeneo source)
+    rows, in the order :func:`preview` prints them (the web app shows them as a table).
 
     Raises :class:`~pimsync.errors.RejectedRecord` when the record cannot be mapped.
     """
@@ -83,9 +99,7 @@ def preview(mapper: Mapper, record: Product | ProductModel) -> str:
     if product.variant_fields:
         rows.append(("variantFields", list(product.variant_fields), "family variant axes"))
     rows.append(("variant parent", product.variant_parent, "root product model"))
-    lines = [f"Oro product {product.sku}"]
-    for name, value, source in rows:
-        shown = "(none)" if isinstance(value, list) and not value else _render(value)
-        line = f"  {name:<{_WIDTH}} {shown}"
-        lines.append(f"{line}    ← {source}" if source else line)
-    return "\n".join(lines)
+    return product.sku, [
+        (name, "(none)" if isinstance(value, list) and not value else _render(value), source)
+        for name, value, source in rows
+    ]

@@ -106,10 +106,12 @@ __all__ = [
     "catalog_selection",
     "destination_permissions",
     "job_catalog",
+    "oro_mapping_metadata",
     "oro_products",
     "oro_reference_entities",
     "oro_structure",
     "read_akeneo_metadata",
+    "structure_plan",
     "structure_settings",
 ]
 
@@ -199,12 +201,13 @@ def structure_settings(
     )
 
 
-def _plan(
+def structure_plan(
     catalog: AkeneoCatalog,
     oro: OroClient,
     options: OroJobOptions,
     placed: Mapping[str, str] | None = None,
 ) -> StructurePlan:
+    """What Oro must have for ``options``' mapping and what the structure job would do."""
     plan = read_plan(catalog, oro, structure_settings(options, placed))
     if options.categories.mode == "none":
         plan.category_changes.clear()
@@ -252,7 +255,9 @@ def read_akeneo_metadata(catalog: AkeneoCatalog, wanted: Iterable[str]) -> Akene
     )
 
 
-def _oro_metadata(meta: StructureMetadata, plan: StructurePlan) -> OroMetadata:
+def oro_mapping_metadata(meta: StructureMetadata, plan: StructurePlan) -> OroMetadata:
+    """Oro's fields, price lists and brands as the mapper checks a mapping against them,
+    counting what the structure job ``plan`` will create."""
     fields = {
         name: OroField(
             name=name,
@@ -299,7 +304,7 @@ def build_mapper(
     the Oro ids of categories, as the structure job keeps them; ``akeneo_metadata``:
     Akeneo's, when already read (it is read otherwise)."""
     catalog = AkeneoCatalog(akeneo)
-    plan = _plan(catalog, oro, options, placed)
+    plan = structure_plan(catalog, oro, options, placed)
     if plan.blockers:
         raise ConfigError(
             "Oro is not ready for these products, so nothing was written: "
@@ -308,7 +313,7 @@ def build_mapper(
         )
     meta = read_oro_metadata(oro)
     metadata = akeneo_metadata or _akeneo_metadata(catalog, options)
-    mapper = Mapper(options, metadata, _oro_metadata(meta, plan))
+    mapper = Mapper(options, metadata, oro_mapping_metadata(meta, plan))
     for warning in mapper.report.warnings:
         log.warning("mapping: %s", warning)
     return mapper
@@ -717,7 +722,7 @@ class StructureWriter:
         db = self.db if self.options.categories.mode == "tree" else None
         placed = cross_references(db, self.connection, CATEGORIES) if db is not None else None
         try:
-            plan = _plan(AkeneoCatalog(self.akeneo), self.oro, self.options, placed)
+            plan = structure_plan(AkeneoCatalog(self.akeneo), self.oro, self.options, placed)
             result = apply_structure(self.oro, plan)
         except RemoteError as exc:
             raise FatalDestinationError(f"cannot bring Oro's structure in step: {exc}") from exc

@@ -125,11 +125,28 @@ def get_run(conn: Connection, run_id: int) -> RunRow | None:
     return _run_row(row) if row else None
 
 
-def list_runs(conn: Connection, job: str | None = None, limit: int = 20) -> list[RunRow]:
+def list_runs(
+    conn: Connection, job: str | None = None, limit: int = 20, *, status: str | None = None
+) -> list[RunRow]:
+    """The newest runs first, of ``job`` and in ``status`` when given."""
     stmt = select(runs).order_by(runs.c.id.desc()).limit(limit)
     if job:
         stmt = stmt.where(runs.c.job == job)
+    if status:
+        stmt = stmt.where(runs.c.status == status)
     return [_run_row(r) for r in conn.execute(stmt)]
+
+
+def run_history(conn: Connection, job: str, limit: int = 30) -> list[RunRow]:
+    """The last ``limit`` finished runs of ``job`` that were not dry runs, oldest first:
+    what a chart of durations and throughput draws."""
+    stmt = (
+        select(runs)
+        .where(runs.c.job == job, runs.c.dry_run.is_(False), runs.c.finished_at.is_not(None))
+        .order_by(runs.c.id.desc())
+        .limit(limit)
+    )
+    return [_run_row(r) for r in reversed(conn.execute(stmt).all())]
 
 
 def list_items(
@@ -144,6 +161,18 @@ def list_items(
     if action:
         stmt = stmt.where(run_items.c.action == action)
     return [RunItem(*r) for r in conn.execute(stmt)]
+
+
+def find_item(conn: Connection, run_id: int, stream: str, key: str) -> RunItem | None:
+    """The first item of ``run_id`` for record ``key`` of ``stream``, if it has one."""
+    stmt = (
+        select(run_items.c.stream, run_items.c.key, run_items.c.action, run_items.c.message)
+        .where(run_items.c.run_id == run_id, run_items.c.stream == stream, run_items.c.key == key)
+        .order_by(run_items.c.id)
+        .limit(1)
+    )
+    row = conn.execute(stmt).first()
+    return RunItem(*row) if row else None
 
 
 def count_items(conn: Connection, run_id: int) -> dict[str, int]:
@@ -165,20 +194,73 @@ def list_failed(
         stmt = stmt.where(failed_items.c.job == job)
     if status:
         stmt = stmt.where(failed_items.c.status == status)
-    return [
-        FailedItem(
-            job=r.job,
-            stream=r.stream,
-            key=r.source_key,
-            status=r.status,
-            attempts=r.attempts,
-            last_error=r.last_error,
-            first_failed_at=r.first_failed_at,
-            last_failed_at=r.last_failed_at,
-            last_run_id=r.last_run_id,
-        )
-        for r in conn.execute(stmt.limit(limit))
-    ]
+    return [_failed_item(r) for r in conn.execute(stmt.limit(limit))]
+
+
+def _failed_item(r: Any) -> FailedItem:
+    return FailedItem(
+        job=r.job,
+        stream=r.stream,
+        key=r.source_key,
+        status=r.status,
+        attempts=r.attempts,
+        last_error=r.last_error,
+        first_failed_at=r.first_failed_at,
+        last_failed_at=r.last_failed_at,
+        last_run_id=r.last_run_id,
+    )
+
+
+def get_failed(conn: Connection, job: str, stream: str, key: str) -> FailedItem | None:
+    """Record ``key`` of ``job``'s ``stream`` if its last attempt failed."""
+    found = list_failed_keys(conn, job, stream, [key])
+    return found[0] if found else None
+
+
+def list_failed_keys(
+    conn: Connection, job: str, stream: str, keys: Sequence[str]
+) -> list[FailedItem]:
+    """Those of ``keys`` (at most a few hundred) whose last attempt failed."""
+    stmt = select(failed_items).where(
+        failed_items.c.job == job,
+        failed_items.c.stream == stream,
+        failed_items.c.source_key.in_(list(keys)),
+    )
+    return [_failed_item(r) for r in conn.execute(stmt.order_by(failed_items.c.source_key))]
+
+
+def failures_key(conn: Connection, run: RunRow) -> str:
+    """The key under which ``run``'s job keeps its failed records: its name, or the state
+    key its flow shares with other jobs (read from a failure the run recorded; if later
+    runs recorded all of them again, the job's name)."""
+    stmt = select(failed_items.c.job).where(failed_items.c.last_run_id == run.id).limit(1)
+    found = conn.execute(stmt).scalar()
+    return str(found) if found is not None else run.job
+
+
+def requeue_run_failures(conn: Connection, run_id: int, state_key: str | None = None) -> int:
+    """Make the records ``run_id`` refused due again, with a fresh attempt count, where
+    they still failed last (parked ones included); return how many.
+
+    ``state_key`` is the job's key in the state store when it is not the job's name
+    (jobs that share their state). The job's next differential run reads the records
+    again: it retries every pending record.
+    """
+    run = get_run(conn, run_id)
+    if run is None:
+        return 0
+    refused = select(run_items.c.key).where(
+        run_items.c.run_id == run_id,
+        run_items.c.action == "rejected",
+        run_items.c.stream == failed_items.c.stream,
+        run_items.c.key == failed_items.c.source_key,
+    )
+    stmt = (
+        update(failed_items)
+        .where(failed_items.c.job == (state_key or run.job), refused.exists())
+        .values(status="pending", attempts=0, hash="")
+    )
+    return conn.execute(stmt).rowcount
 
 
 def requeue_failed(conn: Connection, job: str | None = None, key: str | None = None) -> int:

@@ -1,4 +1,5 @@
-"""The hub's REST API, ``/api/v1``: connections, jobs, runs and users.
+"""The hub's REST API, ``/api/v1``: connections, users and tokens (jobs and runs:
+``_jobs_ui``).
 
 Answers are JSON; errors are ``{"detail": "..."}`` with 401 (no or bad credentials),
 403 (the role does not allow it), 404, 409 (conflicts, such as the connection limit)
@@ -8,7 +9,6 @@ or 422 (invalid input, with ``problems`` by field).
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -16,9 +16,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from pimsync.errors import ConfigError
-from pimsync.jobs import JobEngine, Mode, PairEngine, PairSpec
 from pimsync.runners.local import LocalRunner
-from pimsync.state._runs import RunRow, get_run, list_items, list_runs
+from pimsync.state._runs import RunRow
 from pimsync.state._users import (
     Permission,
     User,
@@ -139,23 +138,6 @@ def connections_test(request: Request, _caller: Manager, name: str) -> dict[str,
     return check_connection(_runner(request), name)
 
 
-@api.get("/jobs")
-def jobs(request: Request, _caller: Viewer) -> dict[str, Any]:
-    project = _runner(request).project()
-    return {
-        "jobs": [
-            {
-                "name": name,
-                "flow": job.flow,
-                "source": job.source,
-                "destination": job.destination,
-                "schedule": job.schedule,
-            }
-            for name, job in sorted(project.jobs.items())
-        ]
-    }
-
-
 def _run(run: RunRow) -> dict[str, Any]:
     return {
         "id": run.id,
@@ -169,61 +151,6 @@ def _run(run: RunRow) -> dict[str, Any]:
         "counts": dict(run.counts),
         "error": run.error,
     }
-
-
-@api.get("/runs")
-def runs(
-    request: Request, _caller: Viewer, job: str | None = None, limit: int = 50
-) -> dict[str, Any]:
-    """The latest runs, newest first."""
-    with db(request).connect() as conn:
-        rows = list_runs(conn, job, limit=max(1, min(limit, 1000)))
-    return {"runs": [_run(r) for r in rows]}
-
-
-@api.get("/runs/{run_id}")
-def run(request: Request, _caller: Viewer, run_id: int) -> dict[str, Any]:
-    """One run with its rejected records and planned changes."""
-    with db(request).connect() as conn:
-        row = get_run(conn, run_id)
-        if row is None:
-            raise HTTPException(404, f"no run #{run_id}")
-        items = list_items(conn, run_id)
-    return {
-        **_run(row),
-        "items": [
-            {"stream": i.stream, "key": i.key, "action": i.action, "message": i.message}
-            for i in items
-        ],
-    }
-
-
-class RunRequest(BaseModel):
-    mode: Mode = Mode.DIFF
-    dry_run: bool = False
-
-
-@api.post("/jobs/{name}/runs", status_code=202)
-def start_run(request: Request, _caller: Runner, name: str, body: RunRequest) -> dict[str, Any]:
-    """Start a run of job ``name`` in the background; follow it with ``GET /runs``.
-
-    The job is built (connections checked, catalogs validated) before answering, so a
-    configuration problem is a 422 here rather than a failed run.
-    """
-    runner = _runner(request)
-    spec = runner.build(name)
-
-    def run_job() -> None:
-        try:
-            if isinstance(spec, PairSpec):
-                PairEngine(runner.db).run(spec)
-            else:
-                JobEngine(runner.db).run(spec, body.mode, dry_run=body.dry_run)
-        except Exception:  # a run the engine could not record (e.g. locked): log it
-            log.exception("job %s: the run started from the API failed", name)
-
-    threading.Thread(target=run_job, name=f"pimsync-run-{name}", daemon=True).start()
-    return {"job": name, "mode": body.mode.value, "dry_run": body.dry_run, "started": True}
 
 
 class NewUser(BaseModel):

@@ -79,8 +79,13 @@ def create_app(settings: Settings, runner: LocalRunner | None = None) -> FastAPI
     """The web app of the installation ``settings`` describes."""
     from pimsync.web._api import api
     from pimsync.web._apps import apps
+    from pimsync.web._catalog_pages import catalog_pages
+    from pimsync.web._catalogs_api import catalogs_api
     from pimsync.web._dashboard import dashboard_api
+    from pimsync.web._jobs_ui import jobs_api, jobs_pages
+    from pimsync.web._mapping_ui import mapping
     from pimsync.web._pages import pages
+    from pimsync.web._permissions_ui import permissions
 
     app = FastAPI(
         title="pimsync",
@@ -98,6 +103,12 @@ def create_app(settings: Settings, runner: LocalRunner | None = None) -> FastAPI
     app.include_router(apps)
     app.include_router(pages)
     app.include_router(dashboard_api)
+    app.include_router(catalogs_api)
+    app.include_router(catalog_pages)
+    app.include_router(jobs_api)
+    app.include_router(jobs_pages)
+    app.include_router(mapping)
+    app.include_router(permissions)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:

@@ -1,4 +1,4 @@
-"""The hub's pages: sign-in, dashboard, connections and runs."""
+"""The hub's pages: sign-in, dashboard and connections (jobs and runs: ``_jobs_ui``)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ import secrets
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from pimsync.config._schema import ProjectConfig
 from pimsync.connectors.kinds import KINDS
 from pimsync.errors import ConfigError
 from pimsync.runners.local import LocalRunner
-from pimsync.state._runs import get_run, list_items, list_runs
 from pimsync.state._users import Permission, authenticate, end_session
 from pimsync.web._app import page
 from pimsync.web._apps import activate_url, callback_url
@@ -254,22 +253,3 @@ def connections_test(
         lines = [f"{name}: {line}" for line in result["lines"]]
         return _connections_page(request, caller, messages=[*lines, f"connection {name} works"])
     return _connections_page(request, caller, problems={"": f"{name}: {result['error']}"})
-
-
-@pages.get("/runs")
-def runs_page(request: Request, caller: CallerDep, job: str | None = None) -> Response:
-    caller.require(Permission.VIEW)
-    with db(request).connect() as conn:
-        runs = list_runs(conn, job, limit=100)
-    return page(request, "runs.html", caller, title="Runs", runs=runs)
-
-
-@pages.get("/runs/{run_id}")
-def run_page(request: Request, caller: CallerDep, run_id: int) -> Response:
-    caller.require(Permission.VIEW)
-    with db(request).connect() as conn:
-        run = get_run(conn, run_id)
-        if run is None:
-            raise HTTPException(404, f"no run #{run_id}")
-        items = list_items(conn, run_id)
-    return page(request, "run.html", caller, title=f"Run #{run_id}", run=run, items=items)

@@ -46,6 +46,7 @@ from typing import Any, Literal
 from pimsync.connectors.base import Change, ItemResult, Op
 from pimsync.errors import FatalDestinationError, FatalSourceError, RemoteError, TransientError
 
+from . import _inspect
 from ._client import (
     ASYNC_TIMEOUT,
     EXT_ID_HEADERS,
@@ -138,6 +139,23 @@ class OroProductWriter:
             return self._write(changes)
         except RemoteError as exc:  # not a per-record refusal: the batch failed
             raise FatalDestinationError(f"cannot write products to Oro: {exc}") from exc
+
+    # -- field by field (InspectableDestination, for dry runs' diffs) -------------
+
+    def planned_fields(self, payload: Any) -> dict[str, Any]:
+        return _inspect.planned_fields(payload)
+
+    def held_fields(self, payloads: Sequence[Any]) -> dict[str, dict[str, Any]]:
+        try:
+            return _inspect.held_fields(self._client, payloads)
+        except (RemoteError, FatalSourceError) as exc:
+            raise FatalDestinationError(f"cannot read products from Oro: {exc}") from exc
+
+    def record_key(self, payload: Any) -> str:
+        return OroProduct.coerce(payload).sku.casefold()
+
+    def unchecked_fields(self) -> Sequence[str]:
+        return _inspect.NOT_COMPARED
 
     # -- dispatch ------------------------------------------------------------------
 

@@ -49,6 +49,12 @@ def test_run_a_sync_and_watch_it_finish(page: Page, hub: Hub) -> None:
         expect(chart.locator("rect")).to_have_count(1)
         screenshot(page, "runs")
 
+        page.get_by_role("link", name="Dashboard", exact=True).click()
+        job = page.locator("tr", has_text=PRODUCTS_JOB).first
+        expect(job).to_contain_text("succeeded")
+        expect(page.locator("tr", has_text="shop").locator(".health")).to_have_text("ok")
+        screenshot(page, "dashboard")
+
 
 def test_open_a_record_the_destination_refused(page: Page, hub: Hub) -> None:
     with akeneo_and_oro(hub, products=20) as (pim, _shop):

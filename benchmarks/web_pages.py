@@ -27,6 +27,7 @@ from pydantic import SecretStr
 
 from engine_overhead import CountingDestination, GeneratedSource, to_destination
 from pimsync.config import ConnectionConfig, JobConfig, ProjectConfig
+from pimsync.config._schema import CatalogConfig
 from pimsync.config._stored import save_connection, save_project
 from pimsync.jobs import JobEngine, JobSpec, StreamSpec
 from pimsync.runners.local import LocalRunner
@@ -76,6 +77,18 @@ def project(pim: AkeneoSandbox, pim_url: str, shop: OroSandbox, shop_url: str) -
                     "version": "6.1.10",
                 }
             ),
+        },
+        catalogs={
+            "web": CatalogConfig.model_validate(
+                {
+                    "destination": "shop",
+                    "enabled": True,
+                    "criteria": [
+                        {"field": "enabled", "operator": "=", "value": True},
+                        {"field": "family", "operator": "IN", "value": ["shoes", "tshirts"]},
+                    ],
+                }
+            )
         },
         jobs={
             "oro-structure": JobConfig(
@@ -203,14 +216,29 @@ def main() -> int:
             "/connections",
             "/jobs",
             "/runs",
-            f"/runs/{last}",
             "/runs?job=oro-products",
+            f"/runs/{last}",
+            f"/runs/{last}/progress",
             "/catalogs",
+            "/catalogs/web",
             "/permissions",
+            "/permissions/shop",
             "/mapping",
-            "/mapping?job=oro-products",
+            "/mapping/oro-products",
         ]
-        api = ["/api/v1/dashboard", "/api/v1/jobs", "/api/v1/runs", f"/api/v1/runs/{last}"]
+        api = [
+            "/api/v1/dashboard",
+            "/api/v1/connections",
+            "/api/v1/jobs",
+            "/api/v1/jobs/oro-products/chart",
+            "/api/v1/runs",
+            f"/api/v1/runs/{last}",
+            f"/api/v1/runs/{last}/items",
+            "/api/v1/catalogs",
+            "/api/v1/permissions",
+            "/api/v1/mappings",
+            "/api/v1/jobs/oro-products/mapping",
+        ]
         with serve_app(app, _NoFaults(), name="hub") as url:
             with httpx.Client(base_url=url, timeout=60, follow_redirects=True) as browser:
                 form = browser.get("/login")

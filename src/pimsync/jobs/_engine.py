@@ -145,28 +145,45 @@ class JobEngine:
         job holds the lock. Anything else propagates after the run is marked.
         """
         report, taken = self._open(spec, mode, dry_run)
-        run_id, mode = report.run_id, Mode(report.mode)  # the job's own mode wins
+        mode = Mode(report.mode)  # the job's own mode wins
         staging = _Staging()
+        with self._concluded(spec, report, taken, staging), frozen_heap():
+            for stream in spec.streams:
+                _StreamRun(
+                    self._db, spec, stream, mode, dry_run, report, self._observer, staging
+                ).run()
+            self._deliver(staging, report, dry_run)
+        return report
+
+    @contextmanager
+    def _concluded(
+        self,
+        spec: JobSpec,
+        report: RunReport,
+        taken: Sequence[JobLock],
+        staging: _Staging | None = None,
+    ) -> Iterator[None]:
+        """Conclude the run of the block: succeeded or partial; failed on a
+        :class:`PimsyncError` (kept in the report, not raised); interrupted on anything
+        else (raised). Releases the locks, discards what ``staging`` still holds on a
+        failure, and stores the outcome."""
         try:
-            with frozen_heap():
-                for stream in spec.streams:
-                    _StreamRun(
-                        self._db, spec, stream, mode, dry_run, report, self._observer, staging
-                    ).run()
-                self._deliver(staging, report, dry_run)
+            yield
             report.status = RunStatus.PARTIAL if report.totals().rejected else RunStatus.SUCCEEDED
         except PimsyncError as exc:
-            if staged := staging.count():
-                report.notes.append(
-                    f"{staged} staged record(s) were not delivered and nothing about them was "
-                    "stored: the next run sends them again"
-                )
-            staging.discard()
+            if staging is not None:
+                if staged := staging.count():
+                    report.notes.append(
+                        f"{staged} staged record(s) were not delivered and nothing about them "
+                        "was stored: the next run sends them again"
+                    )
+                staging.discard()
             report.status = RunStatus.FAILED
             report.error = str(exc)
-            log.error("run %s of %s failed: %s", run_id, spec.name, exc)
+            log.error("run %s of %s failed: %s", report.run_id, spec.name, exc)
         except BaseException as exc:
-            staging.discard()
+            if staging is not None:
+                staging.discard()
             report.status = RunStatus.INTERRUPTED
             report.error = f"{type(exc).__name__}: {exc}"
             self._finish(report)
@@ -175,7 +192,6 @@ class JobEngine:
             for lock in reversed(taken):
                 lock.release()
         self._finish(report)
-        return report
 
     def _open(self, spec: JobSpec, mode: Mode, dry_run: bool) -> tuple[RunReport, list[JobLock]]:
         """Store a new run of ``spec`` and take its locks; :class:`JobLocked` if taken."""
@@ -232,24 +248,9 @@ class JobEngine:
         if not self.partitionable(spec):
             raise ConfigError(f"job {spec.name!r} stages its records and runs only as a whole")
         report, taken = self._open(spec, mode, dry_run)
-        try:
-            # Parts run in this process then skip frozen_heap's collection (see run_partition).
-            with frozen_heap():
-                yield report
-            report.status = RunStatus.PARTIAL if report.totals().rejected else RunStatus.SUCCEEDED
-        except PimsyncError as exc:
-            report.status = RunStatus.FAILED
-            report.error = str(exc)
-            log.error("run %s of %s failed: %s", report.run_id, spec.name, exc)
-        except BaseException as exc:
-            report.status = RunStatus.INTERRUPTED
-            report.error = f"{type(exc).__name__}: {exc}"
-            self._finish(report)
-            raise
-        finally:
-            for lock in reversed(taken):
-                lock.release()
-        self._finish(report)
+        # Parts run in this process then skip frozen_heap's collection (see run_partition).
+        with self._concluded(spec, report, taken), frozen_heap():
+            yield report
 
     def plan_stream(self, spec: JobSpec, stream: str, report: RunReport) -> StreamWindow:
         """What every part of ``stream`` reads in the run of ``report``: worked out once,

@@ -10,39 +10,70 @@ attribute → destination field) and a category table, checked with the domain's
 every problem tied to the input it is about, then previewed on one product exactly as the
 job's mapper would write it. `pimsync mapping preview` finds its product here too.
 
+What a check reads of each system's structure goes through a :class:`StructureReads` per
+connection: the web app keeps one a minute so that previews do not read the structure
+at every change; a save (and the CLI) starts from empty ones, so nothing is stored
+unchecked against an old structure.
+
 It sits above :mod:`pimsync.runners` and below :mod:`pimsync.cli` and :mod:`pimsync.web`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+import functools
+import threading
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import orjson
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import update
 
 from pimsync.config import JobConfig, ProjectConfig
-from pimsync.connectors.akeneo import AkeneoCatalog, ProductSearch
+from pimsync.connectors.akeneo import AkeneoCatalog, AkeneoClient, ProductSearch
 from pimsync.connectors.akeneo import connect as connect_akeneo
+from pimsync.connectors.base import SourceRecord
+from pimsync.connectors.oro import OroClient
 from pimsync.connectors.oro import connect as connect_oro
-from pimsync.connectors.oro.structure import read_oro_metadata
+from pimsync.connectors.oro.structure import (
+    OroMetadata,
+    StructurePlan,
+    read_enum_options,
+    read_oro_metadata,
+)
 from pimsync.errors import ConfigError, RejectedRecord
 from pimsync.mapping import AkeneoMetadata, Mapper, preview_rows, validate
 from pimsync.mapping._plan import MANAGED_FIELDS
 from pimsync.mapping.sfcc import SfccMapping, SystemAttributes
 from pimsync.mapping.sfcc import product as sfcc_product
-from pimsync.model import Product, ProductModel
+from pimsync.model import (
+    Attribute,
+    AttributeOption,
+    Category,
+    Channel,
+    Currency,
+    Family,
+    FamilyVariant,
+    Locale,
+    MeasurementFamily,
+    Product,
+    ProductModel,
+    ReferenceEntityRecord,
+)
 
 # What build_mapper does before the Mapper refuses: the web needs the validation report
 # itself, problem by problem.
-from pimsync.runners._oro import OroJobOptions, oro_mapping_metadata, read_akeneo_metadata
-from pimsync.runners._oro import structure_plan as oro_structure_plan
+from pimsync.runners._oro import (
+    OroJobOptions,
+    oro_mapping_metadata,
+    read_akeneo_metadata,
+    structure_plan,
+)
 from pimsync.runners._sfcc import SfccJobOptions
-from pimsync.runners.flows import FLOWS, get_flow
+from pimsync.runners.flows import FLOWS, Endpoint, get_flow
 from pimsync.runners.local import LocalRunner
 from pimsync.state._tables import jobs
 
@@ -52,6 +83,8 @@ __all__ = [
     "MappingDraft",
     "MappingLine",
     "MappingPreview",
+    "ReadsOf",
+    "StructureReads",
     "check_mapping",
     "destination_kind",
     "draft_of_job",
@@ -67,6 +100,82 @@ _SFCC_FLOWS_PREFIX = "sfcc."
 
 # A record → its key and (field, shown value, Akeneo source) rows; RejectedRecord if refused.
 RowsOf = Callable[[Product | ProductModel], tuple[str, list[tuple[str, str, str]]]]
+T = TypeVar("T")
+
+
+class StructureReads:
+    """What one connection's structure answered, each part read on first use and then
+    answered again from here (thread-safe). A new one reads everything again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[Hashable, Any] = {}
+
+    def get(self, key: Hashable, read: Callable[[], T]) -> T:
+        """What ``read()`` answered under ``key``; raises what ``read`` raises."""
+        with self._lock:
+            if key in self._held:
+                return cast(T, self._held[key])
+        value = read()
+        with self._lock:
+            return cast(T, self._held.setdefault(key, value))
+
+
+# A connection → what has been read of its structure (the web app: one kept a minute).
+ReadsOf = Callable[[Endpoint], StructureReads]
+
+
+def _fresh(_endpoint: Endpoint) -> StructureReads:
+    return StructureReads()
+
+
+class _RememberedCatalog(AkeneoCatalog):
+    """An :class:`AkeneoCatalog` whose structure pages (attributes, options, families,
+    categories, channels, locales, currencies, units, records) come from ``reads``;
+    products and product models, which a preview shows, are always read from Akeneo
+    (the models :func:`read_akeneo_metadata` lists are kept with its metadata)."""
+
+    def __init__(self, client: AkeneoClient, reads: StructureReads) -> None:
+        super().__init__(client)
+        self._reads = reads
+
+    def _pages(
+        self, key: tuple[str, ...], read: Callable[[], Iterator[list[SourceRecord[T]]]]
+    ) -> Iterator[list[SourceRecord[T]]]:
+        return iter(self._reads.get(("akeneo pages", *key), lambda: list(read())))
+
+    def attributes(self) -> Iterator[list[SourceRecord[Attribute]]]:
+        return self._pages(("attributes",), super().attributes)
+
+    def attribute_options(self, attribute: str) -> Iterator[list[SourceRecord[AttributeOption]]]:
+        read = super().attribute_options
+        return self._pages(("attribute options", attribute), lambda: read(attribute))
+
+    def families(self) -> Iterator[list[SourceRecord[Family]]]:
+        return self._pages(("families",), super().families)
+
+    def family_variants(self, family: str) -> Iterator[list[SourceRecord[FamilyVariant]]]:
+        read = super().family_variants
+        return self._pages(("family variants", family), lambda: read(family))
+
+    def categories(self) -> Iterator[list[SourceRecord[Category]]]:
+        return self._pages(("categories",), super().categories)
+
+    def channels(self) -> Iterator[list[SourceRecord[Channel]]]:
+        return self._pages(("channels",), super().channels)
+
+    def locales(self) -> Iterator[list[SourceRecord[Locale]]]:
+        return self._pages(("locales",), super().locales)
+
+    def currencies(self) -> Iterator[list[SourceRecord[Currency]]]:
+        return self._pages(("currencies",), super().currencies)
+
+    def measurement_families(self) -> Iterator[list[SourceRecord[MeasurementFamily]]]:
+        return self._pages(("measurement families",), super().measurement_families)
+
+    def records(self, entity: str) -> Iterator[list[SourceRecord[ReferenceEntityRecord]]]:
+        read = super().records
+        return self._pages(("records", entity), lambda: read(entity))
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,10 +382,19 @@ def _line_number(index: Any, draft: MappingDraft) -> int:
 
 
 def check_mapping(
-    runner: LocalRunner, project: ProjectConfig, name: str, draft: MappingDraft, sku: str = ""
+    runner: LocalRunner,
+    project: ProjectConfig,
+    name: str,
+    draft: MappingDraft,
+    sku: str = "",
+    *,
+    reads: ReadsOf = _fresh,
 ) -> MappingCheck:
     """Check ``draft`` as job ``name``'s mapping against Akeneo (and Oro) and preview
     product ``sku`` (default: Akeneo's first product) with it when it passes.
+
+    The systems' structure is what ``reads`` gives for each connection (by default
+    everything is read now); the previewed product is always read now.
 
     Raises :class:`ConfigError` for a job without a mapping to edit, and the connectors'
     errors (:class:`~pimsync.errors.PimsyncError`) when a system cannot be read.
@@ -286,12 +404,10 @@ def check_mapping(
     check.options = _options_with(kind, job.options, draft, check)
     parsed = _shape_problems(kind, check.options, draft, check)
     source = runner.endpoint(project, job.source, "source")
+    akeneo_reads = reads(source)
     with connect_akeneo(source.settings, source.secrets) as akeneo:
-        catalog = AkeneoCatalog(akeneo)
-        attributes = [r.data for page in catalog.attributes() for r in page if r.data]
-        metadata = read_akeneo_metadata(
-            catalog, {a.code for a in attributes if "select" in str(a.type)}
-        )
+        catalog = _RememberedCatalog(akeneo, akeneo_reads)
+        metadata = akeneo_reads.get(("akeneo metadata",), lambda: _akeneo_metadata(catalog))
         check.akeneo_attributes = {code: a.type for code, a in metadata.attributes.items()}
         check.category_trees = tuple(c for c, p in metadata.categories.items() if p is None)
         for n, line in enumerate(draft.lines):
@@ -299,8 +415,9 @@ def check_mapping(
                 check.add(f"attributes.{n}.akeneo", f"Akeneo has no attribute {line.akeneo!r}")
         if kind == "oro":
             destination = runner.endpoint(project, job.destination, "destination")
+            oro_reads = reads(destination)
             with connect_oro(destination.settings, destination.secrets) as oro:
-                mapper = _oro_mapper(oro, catalog, metadata, draft, parsed, check)
+                mapper = _oro_mapper(oro, oro_reads, catalog, metadata, draft, parsed, check)
                 if mapper is not None:
                     check.preview = _preview(catalog, sku, check, _oro_rows(mapper))
         else:
@@ -310,15 +427,22 @@ def check_mapping(
     return check
 
 
+def _akeneo_metadata(catalog: AkeneoCatalog) -> AkeneoMetadata:
+    """Akeneo's structure with the options of every select attribute."""
+    attributes = [r.data for page in catalog.attributes() for r in page if r.data]
+    return read_akeneo_metadata(catalog, {a.code for a in attributes if "select" in str(a.type)})
+
+
 def _oro_mapper(
-    oro: Any,
+    oro: OroClient,
+    reads: StructureReads,
     catalog: AkeneoCatalog,
     metadata: AkeneoMetadata,
     draft: MappingDraft,
     parsed: BaseModel | None,
     check: MappingCheck,
 ) -> Mapper | None:
-    structure = read_oro_metadata(oro)
+    structure = reads.get(("oro metadata",), lambda: read_oro_metadata(oro))
     check.destination_fields = {
         name: f.type
         for name, f in sorted(structure.product_fields.items())
@@ -336,7 +460,7 @@ def _oro_mapper(
     if parsed is None or not check.ok:
         return None
     assert isinstance(parsed, OroJobOptions)
-    plan = oro_structure_plan(catalog, oro, parsed)
+    plan = _structure_plan(catalog, oro, reads, structure, parsed)
     for blocker in plan.blockers:
         check.add("", f"Oro is not ready for these products: {blocker}")
     if not check.ok:
@@ -348,6 +472,27 @@ def _oro_mapper(
         check.add(_oro_subject(problem.subject, by_field), problem.message)
     check.warnings = [str(w) for w in report.warnings]
     return Mapper(parsed, metadata, oro_metadata) if report.ok else None
+
+
+def _structure_plan(
+    catalog: AkeneoCatalog,
+    oro: OroClient,
+    reads: StructureReads,
+    structure: OroMetadata,
+    options: OroJobOptions,
+) -> StructurePlan:
+    """The structure job's plan for ``options``, with Oro's metadata and enum options from
+    ``reads`` instead of read again."""
+    return structure_plan(
+        catalog,
+        oro,
+        options,
+        oro_metadata=structure,
+        enum_options=lambda enum_type: reads.get(
+            ("oro enum options", enum_type),
+            functools.partial(read_enum_options, oro, enum_type),
+        ),
+    )
 
 
 def _oro_subject(subject: str, by_field: Mapping[str, int]) -> str:

@@ -74,8 +74,8 @@ from pimsync.connectors.oro import (
     resource_object,
 )
 from pimsync.connectors.oro import connect as connect_oro
-from pimsync.connectors.oro.structure import OroMetadata as StructureMetadata
 from pimsync.connectors.oro.structure import (
+    EnumOption,
     StructurePlan,
     StructureSettings,
     apply_structure,
@@ -84,6 +84,7 @@ from pimsync.connectors.oro.structure import (
     read_plan,
     structure_check_of,
 )
+from pimsync.connectors.oro.structure import OroMetadata as StructureMetadata
 from pimsync.errors import ConfigError, FatalDestinationError, RemoteError
 from pimsync.jobs import StreamSpec
 from pimsync.mapping import (
@@ -206,9 +207,20 @@ def structure_plan(
     oro: OroClient,
     options: OroJobOptions,
     placed: Mapping[str, str] | None = None,
+    *,
+    oro_metadata: StructureMetadata | None = None,
+    enum_options: Callable[[str], list[EnumOption]] | None = None,
 ) -> StructurePlan:
-    """What Oro must have for ``options``' mapping and what the structure job would do."""
-    plan = read_plan(catalog, oro, structure_settings(options, placed))
+    """What Oro must have for ``options``' mapping and what the structure job would do
+    (``oro_metadata`` and ``enum_options``: see
+    :func:`~pimsync.connectors.oro.structure.read_plan`)."""
+    plan = read_plan(
+        catalog,
+        oro,
+        structure_settings(options, placed),
+        oro_metadata=oro_metadata,
+        enum_options=enum_options,
+    )
     if options.categories.mode == "none":
         plan.category_changes.clear()
     return plan

@@ -10,8 +10,6 @@ in the editor does not re-read the PIM's structure at every change.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, get_args
@@ -24,6 +22,7 @@ from pimsync.errors import ConfigError, PimsyncError
 from pimsync.mapping import AkeneoMetadata
 from pimsync.runners._oro import read_akeneo_metadata
 from pimsync.runners.local import LocalRunner
+from pimsync.web._ttl_cache import DEFAULT_SECONDS, TtlCache
 
 _OPERATOR_ORDER: tuple[str, ...] = get_args(Operator)
 _CODE_KINDS = frozenset(
@@ -31,7 +30,6 @@ _CODE_KINDS = frozenset(
 )
 _BOOLEAN_KINDS = frozenset({"enabled", "pim_catalog_boolean"})
 _IDENTIFIER_KINDS = frozenset({"identifier", "pim_catalog_identifier"})
-_STRUCTURE_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,21 +219,12 @@ def read_structure(runner: LocalRunner, project: ProjectConfig, source: str) -> 
 class StructureCache:
     """Each source's structure, read at most once a minute (per web app)."""
 
-    def __init__(self, seconds: float = _STRUCTURE_SECONDS) -> None:
-        self._seconds = seconds
-        self._lock = threading.Lock()
-        self._held: dict[str, tuple[float, SourceStructure]] = {}
+    def __init__(self, seconds: float = DEFAULT_SECONDS) -> None:
+        self._held: TtlCache[str, SourceStructure] = TtlCache(seconds)
 
     def get(self, runner: LocalRunner, project: ProjectConfig, source: str) -> SourceStructure:
         """The structure of ``source``; errors as :func:`read_structure`."""
-        with self._lock:
-            held = self._held.get(source)
-        if held is not None and time.monotonic() - held[0] < self._seconds:
-            return held[1]
-        structure = read_structure(runner, project, source)
-        with self._lock:
-            self._held[source] = (time.monotonic(), structure)
-        return structure
+        return self._held.get(source, lambda: read_structure(runner, project, source))
 
 
 def source_problem(exc: PimsyncError, source: str) -> str:

@@ -7,13 +7,19 @@ that stop it. Save posts the same form to ``/mapping/{job}``; any problem sends 
 back with 422 and each message at its input, and nothing is stored. The checks, preview
 and storage are :mod:`pimsync.hub_mappings`'; this module only reads forms and renders.
 Previewing changes nothing, so a viewer may do it; saving needs "manage connections".
+
+What the editor and its previews read of Akeneo's and the destination's structure is
+kept a minute per connection (:func:`structure_reads`); a save reads it again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -24,17 +30,21 @@ from pimsync.hub_mappings import (
     MappingCheck,
     MappingDraft,
     MappingLine,
+    ReadsOf,
+    StructureReads,
     check_mapping,
     destination_kind,
     draft_of_job,
     mapping_jobs,
     save_mapping,
 )
+from pimsync.runners.flows import Endpoint
 from pimsync.runners.local import LocalRunner
 from pimsync.state._users import Permission
 from pimsync.web._api import Manager, Viewer
 from pimsync.web._app import page
 from pimsync.web._auth import Caller, CallerDep, check_csrf
+from pimsync.web._ttl_cache import TtlCache
 
 __all__ = ["mapping"]
 
@@ -45,6 +55,45 @@ mapping_api = APIRouter(prefix="/api/v1", tags=["mapping"])
 def _runner(request: Request) -> LocalRunner:
     runner: LocalRunner = request.app.state.runner
     return runner
+
+
+# -- structure reads -----------------------------------------------------------------
+
+ConnectionKey = tuple[str, str, str, str]
+_MADE = threading.Lock()
+
+
+def structure_reads(request: Request) -> TtlCache[ConnectionKey, StructureReads]:
+    """The web app's structure reads by connection, a minute each (made on first use)."""
+    state = request.app.state
+    with _MADE:
+        cache: TtlCache[ConnectionKey, StructureReads] | None = getattr(
+            state, "mapping_structures", None
+        )
+        if cache is None:
+            cache = TtlCache()
+            state.mapping_structures = cache
+    return cache
+
+
+def connection_key(endpoint: Endpoint) -> ConnectionKey:
+    """The connection's name, kind, settings and a digest of its secrets: any change to
+    what it answers with gets another key."""
+    settings = endpoint.settings
+    shown = settings.model_dump_json() if isinstance(settings, BaseModel) else repr(settings)
+    secrets = {k: v.get_secret_value() for k, v in endpoint.secrets.items()}
+    digest = hashlib.sha256(orjson.dumps(secrets, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return (endpoint.name, endpoint.kind, shown, digest)
+
+
+def _reads(request: Request, *, fresh: bool) -> ReadsOf:
+    """Each connection's kept reads; ``fresh`` (a save) starts them again."""
+    cache = structure_reads(request)
+
+    def of(endpoint: Endpoint) -> StructureReads:
+        return cache.get(connection_key(endpoint), StructureReads, refresh=fresh)
+
+    return of
 
 
 # -- forms ---------------------------------------------------------------------------
@@ -176,12 +225,14 @@ def _kind(request: Request, job: str) -> str:
 
 
 def _checked(
-    request: Request, job: str, draft: MappingDraft, sku: str
+    request: Request, job: str, draft: MappingDraft, sku: str, *, fresh: bool = False
 ) -> tuple[MappingCheck | None, str | None]:
-    """The check of ``draft``, or why Akeneo / the destination could not be read."""
+    """The check of ``draft``, or why Akeneo / the destination could not be read;
+    ``fresh`` reads the structure again (a save) instead of the one kept."""
     runner = _runner(request)
+    reads = _reads(request, fresh=fresh)
     try:
-        return check_mapping(runner, runner.project(), job, draft, sku), None
+        return check_mapping(runner, runner.project(), job, draft, sku, reads=reads), None
     except PimsyncError as exc:
         return None, f"cannot check the mapping: {exc}"
 
@@ -264,7 +315,7 @@ async def mapping_save(request: Request, caller: CallerDep, job: str) -> Respons
     problem at its input, and nothing stored, when it does not pass."""
     draft, problems, sku = await _posted(request, caller, job)
     caller.require(Permission.MANAGE_CONNECTIONS)
-    check, error = (None, None) if problems else _checked(request, job, draft, sku)
+    check, error = (None, None) if problems else _checked(request, job, draft, sku, fresh=True)
     if problems or error or check is None or not check.ok:
         return _editor(
             request,
@@ -354,11 +405,14 @@ def _refused(check: MappingCheck) -> JSONResponse:
 
 
 def _api_check(
-    runner: LocalRunner, name: str, draft: MappingDraft, sku: str = ""
+    request: Request, name: str, draft: MappingDraft, sku: str = "", *, fresh: bool = False
 ) -> MappingCheck | JSONResponse:
-    """The check, or 502 when Akeneo or the destination cannot be read."""
+    """The check, or 502 when Akeneo or the destination cannot be read; ``fresh`` as
+    for :func:`_checked`."""
+    runner = _runner(request)
+    reads = _reads(request, fresh=fresh)
     try:
-        return check_mapping(runner, runner.project(), name, draft, sku)
+        return check_mapping(runner, runner.project(), name, draft, sku, reads=reads)
     except ConfigError:
         raise
     except PimsyncError as exc:
@@ -386,7 +440,7 @@ def api_mapping_save(
     422 with ``problems`` by input (``attributes.N.akeneo``…) and nothing stored."""
     runner = _runner(request)
     _kind(request, name)
-    check = _api_check(runner, name, _draft(body))
+    check = _api_check(request, name, _draft(body), fresh=True)
     if isinstance(check, JSONResponse):
         return check
     if not check.ok:
@@ -402,9 +456,8 @@ def api_mapping_preview(
     """Product ``sku`` (default: the first) as the destination would receive it with
     this mapping; nothing is stored. 422 with ``problems`` when the mapping cannot be
     used."""
-    runner = _runner(request)
     _kind(request, name)
-    check = _api_check(runner, name, _draft(body), body.sku.strip())
+    check = _api_check(request, name, _draft(body), body.sku.strip())
     if isinstance(check, JSONResponse):
         return check
     if not check.ok or check.preview is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pimsync.connectors.akeneo import AkeneoCatalog
@@ -9,7 +10,7 @@ from pimsync.connectors.oro._client import OroClient
 
 from ._akeneo import read_akeneo_structure
 from ._import_file import attribute_import_csv, checklist
-from ._metadata import EnumOption, read_enum_options, read_oro_metadata
+from ._metadata import EnumOption, OroMetadata, read_enum_options, read_oro_metadata
 from ._plan import StructurePlan, plan_structure
 from ._settings import StructureSettings
 
@@ -17,20 +18,27 @@ __all__ = ["StructureCheck", "check_structure", "read_plan"]
 
 
 def read_plan(
-    catalog: AkeneoCatalog, client: OroClient, settings: StructureSettings
+    catalog: AkeneoCatalog,
+    client: OroClient,
+    settings: StructureSettings,
+    *,
+    oro_metadata: OroMetadata | None = None,
+    enum_options: Callable[[str], list[EnumOption]] | None = None,
 ) -> StructurePlan:
     """Read Akeneo's structure and Oro's metadata (with the options of the mapped enum
-    fields) and compare them. Raises what the readers raise
+    fields) and compare them. ``oro_metadata`` and ``enum_options`` (enum type → its
+    options) stand for reads already made (a cache). Raises what the readers raise
     (:class:`~pimsync.errors.FatalSourceError`, :class:`~pimsync.errors.AuthenticationError`)."""
     akeneo = read_akeneo_structure(
         catalog, attributes=settings.attributes.keys(), scope=settings.scope
     )
-    oro = read_oro_metadata(client)
+    oro = oro_metadata if oro_metadata is not None else read_oro_metadata(client)
+    options_of = enum_options or (lambda enum_type: read_enum_options(client, enum_type))
     options: dict[str, list[EnumOption]] = {}
     for name in dict.fromkeys(settings.attributes.values()):
         found = oro.product_fields.get(name)
         if found is not None and found.enum_type is not None:
-            options[name] = read_enum_options(client, found.enum_type)
+            options[name] = options_of(found.enum_type)
     return plan_structure(akeneo, oro, settings, options)
 
 

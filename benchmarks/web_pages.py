@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 from pydantic import SecretStr
+from sqlalchemy import func, select
 
 from engine_overhead import CountingDestination, GeneratedSource, to_destination
 from pimsync.config import ConnectionConfig, JobConfig, ProjectConfig
@@ -38,6 +39,7 @@ from pimsync.sandbox.oro import OroSandbox
 from pimsync.sandbox.oro import serve as serve_oro
 from pimsync.settings import Settings
 from pimsync.state import _runs, _sync, create_key_file, create_state_engine, upgrade
+from pimsync.state._tables import failed_items, record_hashes, xrefs
 from pimsync.state._tables import runs as runs_table
 from pimsync.state._users import Role, add_user, create_token
 from pimsync.web import create_app
@@ -206,9 +208,14 @@ def main() -> int:
             save_project(conn, runner.box, config)
         started = time.perf_counter()
         last = fill(runner, args.products, args.runs)
+        with runner.db.connect() as conn:
+            stored = {
+                table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in (record_hashes, xrefs, runs_table, failed_items)
+            }
         print(
             f"state store: {args.products} products, {args.runs} runs "
-            f"(filled in {time.perf_counter() - started:.1f} s)"
+            f"(filled in {time.perf_counter() - started:.1f} s); rows: {stored}"
         )
         app = create_app(settings, runner)
         pages = [

@@ -304,26 +304,27 @@ async def catalog_save(request: Request, caller: CallerDep, name: str) -> Respon
     return await run_in_threadpool(save)
 
 
+def _switched(request: Request, caller: Caller, name: str, csrf: str, enabled: bool) -> Response:
+    check_csrf(caller, csrf)
+    caller.require(Permission.MANAGE_CONNECTIONS)
+    known_catalog(_runner(request).project(), name)
+    switch_catalog(_runner(request), name, enabled)
+    state = "enabled" if enabled else "disabled"
+    return _editor_page(request, caller, name, messages=[f"catalog {name} {state}"])
+
+
 @catalog_pages.post("/catalogs/{name}/enable")
 def catalog_enable_page(
     request: Request, caller: CallerDep, name: str, csrf_token: CsrfField = ""
 ) -> Response:
-    check_csrf(caller, csrf_token)
-    caller.require(Permission.MANAGE_CONNECTIONS)
-    known_catalog(_runner(request).project(), name)
-    switch_catalog(_runner(request), name, True)
-    return _editor_page(request, caller, name, messages=[f"catalog {name} enabled"])
+    return _switched(request, caller, name, csrf_token, True)
 
 
 @catalog_pages.post("/catalogs/{name}/disable")
 def catalog_disable_page(
     request: Request, caller: CallerDep, name: str, csrf_token: CsrfField = ""
 ) -> Response:
-    check_csrf(caller, csrf_token)
-    caller.require(Permission.MANAGE_CONNECTIONS)
-    known_catalog(_runner(request).project(), name)
-    switch_catalog(_runner(request), name, False)
-    return _editor_page(request, caller, name, messages=[f"catalog {name} disabled"])
+    return _switched(request, caller, name, csrf_token, False)
 
 
 @catalog_pages.post("/catalogs/{name}/remove")

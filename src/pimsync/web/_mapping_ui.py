@@ -271,9 +271,8 @@ async def _posted(
     return draft, problems, (form.get("sku") or [""])[-1].strip()
 
 
-@mapping_pages.post("/mapping/{job}/preview")
-async def mapping_preview(request: Request, caller: CallerDep, job: str) -> Response:
-    """The preview fragment for the form as it is now (nothing is stored)."""
+async def _unsaved(request: Request, caller: Caller, job: str, template: str) -> Response:
+    """``template`` rendered for the form as it is now, with its preview (nothing stored)."""
     caller.require(Permission.VIEW)
     draft, problems, sku = await _posted(request, caller, job)
     check, error = (None, None) if problems else _checked(request, job, draft, sku)
@@ -286,27 +285,20 @@ async def mapping_preview(request: Request, caller: CallerDep, job: str) -> Resp
         problems=problems,
         check=check,
         error=error,
-        template="mapping_preview.html",
+        template=template,
     )
+
+
+@mapping_pages.post("/mapping/{job}/preview")
+async def mapping_preview(request: Request, caller: CallerDep, job: str) -> Response:
+    """The preview fragment for the form as it is now (nothing is stored)."""
+    return await _unsaved(request, caller, job, "mapping_preview.html")
 
 
 @mapping_pages.post("/mapping/{job}/editor")
 async def mapping_lines(request: Request, caller: CallerDep, job: str) -> Response:
     """The lines of the editor after adding or removing one, and the new preview."""
-    caller.require(Permission.VIEW)
-    draft, problems, sku = await _posted(request, caller, job)
-    check, error = (None, None) if problems else _checked(request, job, draft, sku)
-    return _editor(
-        request,
-        caller,
-        job,
-        draft,
-        sku=sku,
-        problems=problems,
-        check=check,
-        error=error,
-        template="mapping_lines.html",
-    )
+    return await _unsaved(request, caller, job, "mapping_lines.html")
 
 
 @mapping_pages.post("/mapping/{job}")

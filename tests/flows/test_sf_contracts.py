@@ -185,6 +185,11 @@ def test_a_contract_of_an_unsynced_account_waits_for_its_link(s: Systems) -> Non
     assert failed.key == waiting
     assert f"its account {account} is not synced to Oro yet" in str(failed.last_error)
     assert s.shop.contract_by_salesforce_id(waiting) is None
+    for _ in range(5):  # as many runs as the job's max_attempts: waiting costs none
+        s.run(Mode.DIFF)
+    with s.db.connect() as conn:
+        (still,) = list_failed(conn, JOB)
+    assert (still.status, still.attempts) == ("pending", 0)
 
     customer = s.customer(account)
     retried = s.run(Mode.DIFF)

@@ -36,7 +36,7 @@ from pimsync.connectors.base import (
     Window,
 )
 from pimsync.connectors.readahead import read_ahead
-from pimsync.errors import ConfigError, JobLocked, PimsyncError, RejectedRecord
+from pimsync.errors import AwaitingParent, ConfigError, JobLocked, PimsyncError, RejectedRecord
 from pimsync.jobs._pipeline import Loader, frozen_heap, prefetch_pages
 from pimsync.jobs._report import RunObserver, RunReport, RunStatus, SilentObserver, StreamCounts
 from pimsync.jobs._spec import DeletionPolicy, JobSpec, Mode, StreamSpec
@@ -523,7 +523,8 @@ class _StreamRun:
         try:
             payload = stream.map(record.data)
         except RejectedRecord as exc:
-            plan.failures.append(_sync.Failure(key, content_hash(record.data), exc.reason))
+            waiting = isinstance(exc, AwaitingParent)  # retried without using up attempts
+            plan.failures.append(_sync.Failure(key, content_hash(record.data), exc.reason, waiting))
             return
         except Exception as exc:  # one unmappable record must not stop the run
             log.debug("mapping %s failed", key, exc_info=True)
@@ -596,7 +597,8 @@ class _StreamRun:
                     if result is None
                     else result.error
                 )
-                failures.append(_sync.Failure(key, digest, message or ""))
+                waiting = result is not None and result.waiting
+                failures.append(_sync.Failure(key, digest, message or "", waiting))
                 continue
             op = change.op
             if op is Op.UPSERT:

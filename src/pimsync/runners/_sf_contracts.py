@@ -35,7 +35,7 @@ from pimsync.connectors.oro import (
 from pimsync.connectors.oro import connect as connect_oro
 from pimsync.connectors.salesforce import connect as connect_salesforce
 from pimsync.connectors.salesforce._source import SObjectSource
-from pimsync.errors import ConfigError, RejectedRecord
+from pimsync.errors import AwaitingParent, ConfigError
 from pimsync.jobs import StreamSpec
 from pimsync.runners._sf_catalog import PRICE_LISTS
 from pimsync.state import cross_references
@@ -134,8 +134,8 @@ def contract_mapper(
 ) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """The map of the stream: a Contract to ``{attributes, customer, price_list}``.
 
-    Raises :class:`RejectedRecord` when its account (or price book) has no Oro
-    counterpart yet; the engine retries it in the next run.
+    Raises :class:`~pimsync.errors.AwaitingParent` when its account (or price book) has
+    no Oro counterpart yet: the engine retries it in the next runs, costing no attempt.
     """
 
     def to_oro(record: dict[str, Any]) -> dict[str, Any]:
@@ -143,7 +143,7 @@ def contract_mapper(
         account = record.get("AccountId")
         customer = accounts.get(str(account)) if account else None
         if customer is None:
-            raise RejectedRecord(
+            raise AwaitingParent(
                 key,
                 f"its account {account} is not synced to Oro yet (no link under "
                 f"{accounts.connection}/{accounts.entity}); retried in the next run",
@@ -154,7 +154,7 @@ def contract_mapper(
         if book:
             price_list = price_books.get(str(book))
             if price_list is None:
-                raise RejectedRecord(
+                raise AwaitingParent(
                     key,
                     f"its price book {book} has no Oro price list yet (no link under "
                     f"{price_books.connection}/{price_books.entity}, not in "

@@ -255,7 +255,8 @@ class OroCustomerSource(OroPolling):
             yield found.get(key) or SourceRecord(key, None, deleted=True)
 
 
-def _rejected(change: Change, exc: OroRejected | RejectedRecord) -> ItemResult:
+def refused_result(change: Change, exc: OroRejected | RejectedRecord) -> ItemResult:
+    """The answer for a change Oro refused (its messages) or pimsync refused to send."""
     if isinstance(exc, RejectedRecord):
         return ItemResult.refused(change.key, exc)
     return ItemResult(change.key, error=join_messages(exc.errors) or str(exc))
@@ -284,7 +285,7 @@ class OroCustomerWriter:
             try:
                 results.append(self._one(change))
             except (OroRejected, RejectedRecord) as exc:
-                results.append(_rejected(change, exc))
+                results.append(refused_result(change, exc))
         return results
 
     def _find(self, change: Change) -> str | None:
@@ -412,7 +413,7 @@ class OroCustomerUserWriter:
             try:
                 results.append(self._one(change))
             except (OroRejected, RejectedRecord) as exc:
-                results.append(_rejected(change, exc))
+                results.append(refused_result(change, exc))
         return results
 
     def _buyer_role(self) -> str:

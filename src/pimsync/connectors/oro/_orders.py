@@ -25,8 +25,8 @@ from pimsync.connectors.base import Change, ItemResult, Op, SourceRecord, Window
 from pimsync.errors import AwaitingParent, RejectedRecord
 
 from ._client import OroClient, OroRejected
-from ._customers import OroPolling, oro_time, since_filter
-from ._documents import Document, Resource, join_messages, linkage, resource_object
+from ._customers import OroPolling, oro_time, refused_result, since_filter
+from ._documents import Document, Resource, linkage, resource_object
 
 __all__ = ["OrderLine", "OroOrder", "OroOrderSource", "OroOrderWriter", "order_number"]
 
@@ -154,10 +154,8 @@ class OroOrderWriter:
         for change in changes:
             try:
                 results.append(self._one(change))
-            except OroRejected as exc:
-                results.append(ItemResult(change.key, error=join_messages(exc.errors) or str(exc)))
-            except RejectedRecord as exc:
-                results.append(ItemResult.refused(change.key, exc))
+            except (OroRejected, RejectedRecord) as exc:
+                results.append(refused_result(change, exc))
         return results
 
     def _find(self, change: Change) -> OroOrder | None:
